@@ -1,0 +1,244 @@
+"""Where replications run: in this process, in local worker processes, or on a Dask cluster, behind one interface.
+
+An executor takes a function and a list of tasks and yields `(index, result)` pairs as the tasks finish, in any
+order. Callers put results back in task order themselves, which is why the numbers never depend on the executor or
+on the number of jobs: each task carries its own seed, and nothing is shared between tasks.
+
+- `local` (default): a pool of worker processes on this machine (`jobs=1` runs in this process, no pool).
+- `dask`: a `dask.distributed` cluster, either an existing scheduler (`scheduler="tcp://HOST:PORT"`; its workers must
+  have this package installed) or, without an address, a local cluster on the loopback interface.
+
+Only a bounded window of tasks is submitted at a time, so a long sweep neither floods the workers' queues nor holds
+every result in memory, and Ctrl-C has little to cancel. On Ctrl-C (or any error) pending work is cancelled, the
+workers are stopped and the exception is re-raised after nothing more has been yielded.
+"""
+from __future__ import annotations
+
+import concurrent.futures as cf
+import itertools
+import logging
+import multiprocessing
+import os
+import signal
+import uuid
+from contextlib import contextmanager
+from typing import Any, Callable, Iterable, Iterator
+
+EXECUTORS = ("local", "dask")
+WINDOW_PER_WORKER = 2  # tasks queued per worker: enough to keep each busy while results travel back
+
+
+def default_jobs() -> int:
+    """Cores this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+class Executor:
+    """Runs `fn(task)` for many tasks; use as a context manager so workers are always stopped."""
+
+    name = "abstract"
+
+    def __init__(self, jobs: int):
+        self.jobs = jobs
+
+    def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable) -> Iterator[tuple[int, Any]]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Stops the workers after their current work (nothing is pending once map_unordered is exhausted)."""
+
+    def abort(self) -> None:
+        """Stops the workers now, dropping whatever they were doing."""
+        self.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+        return False
+
+
+class InProcessExecutor(Executor):
+    """Runs tasks one after another in this process: no start-up cost, the easiest to debug."""
+
+    name = "inprocess"
+
+    def __init__(self):
+        super().__init__(jobs=1)
+
+    def map_unordered(self, fn, tasks):
+        for index, task in enumerate(tasks):
+            yield index, fn(task)
+
+
+def _ignore_sigint() -> None:
+    # Ctrl-C reaches every process of the terminal's group; only the parent handles it, by stopping the workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _process_context():
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        # Forking from a clean server avoids fork-with-threads hazards; preloading the engine there makes each
+        # worker start without re-importing numpy, SimPy and the model.
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["sim.world.engine"])
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
+class LocalProcessExecutor(Executor):
+    """A pool of `jobs` worker processes on this machine."""
+
+    name = "local"
+
+    def __init__(self, jobs: int):
+        if jobs < 2:
+            raise ValueError(f"a process pool needs jobs >= 2 (jobs=1 runs in process), got {jobs}")
+        super().__init__(jobs)
+        self._pool: cf.ProcessPoolExecutor | None = None
+
+    def _ensure_pool(self) -> cf.ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = cf.ProcessPoolExecutor(
+                max_workers=self.jobs, mp_context=_process_context(), initializer=_ignore_sigint
+            )
+        return self._pool
+
+    def map_unordered(self, fn, tasks):
+        pool = self._ensure_pool()
+        todo = enumerate(tasks)
+        pending: dict[cf.Future, int] = {}
+
+        def top_up():
+            for index, task in itertools.islice(todo, max(0, self.jobs * WINDOW_PER_WORKER - len(pending))):
+                pending[pool.submit(fn, task)] = index
+
+        try:
+            top_up()
+            while pending:
+                done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+                for future in sorted(done, key=pending.get):
+                    index = pending.pop(future)
+                    yield index, future.result()
+                top_up()
+        finally:
+            for future in pending:
+                future.cancel()
+
+    def close(self):
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+    def abort(self):
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+        for process in processes:
+            process.join(timeout=5)
+
+
+class DaskExecutor(Executor):
+    """Tasks on a Dask distributed cluster: the given scheduler, or a local cluster on 127.0.0.1."""
+
+    name = "dask"
+
+    def __init__(self, jobs: int | None = None, scheduler: str | None = None):
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError as exc:  # pragma: no cover - dask is an optional dependency
+            raise RuntimeError("the dask executor needs dask[distributed]: pip install 'inmail-sim[dask]'") from exc
+        self._cluster = None
+        if scheduler:
+            try:
+                self._client = Client(scheduler, timeout="10s")
+            except (OSError, TimeoutError) as exc:
+                raise ConnectionError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+            jobs = max(1, sum(self._client.nthreads().values()))
+        else:
+            jobs = jobs or default_jobs()
+            self._cluster = LocalCluster(
+                n_workers=jobs, threads_per_worker=1, processes=True, host="127.0.0.1",
+                dashboard_address=None, silence_logs=logging.ERROR,
+            )
+            self._client = Client(self._cluster)
+        super().__init__(jobs)
+
+    def map_unordered(self, fn, tasks):
+        from dask.distributed import as_completed
+
+        run_id = uuid.uuid4().hex
+        todo = enumerate(tasks)
+        live: dict[str, tuple[int, Any]] = {}  # key -> (index, future)
+        finished = as_completed()
+
+        def top_up():
+            for index, task in itertools.islice(todo, max(0, self.jobs * WINDOW_PER_WORKER - len(live))):
+                future = self._client.submit(fn, task, key=f"inmail-{run_id}-{index}", pure=False)
+                live[future.key] = (index, future)
+                finished.add(future)
+
+        try:
+            top_up()
+            for future in finished:
+                index, _ = live.pop(future.key)
+                result = future.result()
+                future.release()
+                top_up()
+                yield index, result
+        finally:
+            if live:
+                self._client.cancel([future for _, future in live.values()])
+            finished.clear()
+
+    def close(self):
+        client, self._client = getattr(self, "_client", None), None
+        if client is not None:
+            client.close()
+        cluster, self._cluster = self._cluster, None
+        if cluster is not None:
+            cluster.close()
+
+    abort = close
+
+
+def get_executor(name: str = "local", jobs: int | None = None, scheduler: str | None = None) -> Executor:
+    """The executor called `name` ("local" or "dask") with `jobs` workers (default: the cores of this machine)."""
+    if name not in EXECUTORS:
+        raise ValueError(f"unknown executor {name!r}; expected one of {', '.join(EXECUTORS)}")
+    if jobs is not None and jobs < 1:
+        raise ValueError(f"jobs must be >= 1, got {jobs}")
+    if scheduler and name != "dask":
+        raise ValueError("a scheduler address only makes sense with the dask executor")
+    if name == "dask":
+        return DaskExecutor(jobs=jobs, scheduler=scheduler)
+    jobs = jobs or default_jobs()
+    return InProcessExecutor() if jobs == 1 else LocalProcessExecutor(jobs)
+
+
+@contextmanager
+def using(executor: str | Executor = "local", jobs: int | None = None, scheduler: str | None = None,
+          most_tasks: int | None = None):
+    """An executor for the duration of a `with` block: the one given, or a new one by name that is closed at the end,
+    or stopped at once on an error or Ctrl-C. `most_tasks` caps the local pool (no more workers than tasks)."""
+    if isinstance(executor, Executor):
+        yield executor
+        return
+    if executor == "local" and most_tasks is not None:
+        jobs = max(1, min(jobs or default_jobs(), most_tasks))
+    runner = get_executor(executor, jobs=jobs, scheduler=scheduler)
+    try:
+        yield runner
+    except BaseException:
+        runner.abort()
+        raise
+    runner.close()

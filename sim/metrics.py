@@ -1,0 +1,155 @@
+"""Counting what happened in one replication, and checking that nothing was lost.
+
+The `Book` keeps two kinds of counts. Monthly flows by plan (the time series) count each event in the month in which
+it happens. The headline funnel follows a cohort: every InMail attempted after the warm-up, to its fate at the
+horizon. Credit flows are counted by event time, split into before and after the warm-up, so that the balance at
+the end of the warm-up is known independently of the balance at the horizon and the credit identity is a real check.
+
+`ReplicationResult` is the plain-data outcome of one replication (see docs/outputs.md); `check_identities` raises
+`AccountingError` when a credit or a message cannot be accounted for.
+"""
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+from sim.errors import AccountingError
+from sim.scenario.schema import DAYS_PER_MONTH
+
+MESSAGE_FLOWS = (
+    "attempted", "rejected_invalid", "blocked_no_credit", "bounced_inbox_full", "delivered", "opened",
+    "responded", "expired_unanswered", "evicted",
+)
+CREDIT_FLOWS = (
+    "credits_granted", "credits_spent", "credits_refunded", "credits_expired", "credits_forfeited_cap",
+    "credits_lost_cancellation",
+)
+CREDIT_IN = ("credits_granted", "credits_refunded")
+COHORT = (
+    "attempted", "rejected_invalid", "blocked_no_credit", "waiting_end", "bounced_inbox_full", "delivered",
+    "opened", "responded", "replied", "accepted", "declined", "expired_unanswered", "evicted", "pending_end",
+)
+DELAY_EDGES = [0.0, 1 / 24, 0.25, 0.5, 1, 2, 3, 5, 7, 14, 30, 60, 90, 180, 365, math.inf]
+
+TIMESERIES_COLUMNS = (
+    ["month", "month_start_day", "plan", "subscribers"]
+    + list(MESSAGE_FLOWS) + list(CREDIT_FLOWS) + ["credits_balance_end", "revenue"]
+)
+
+
+class Book:
+    """Counters of one replication, by plan (index) and month."""
+
+    def __init__(self, plan_names: list[str], horizon: float, warmup: float):
+        self.plan_names = plan_names
+        self.P = len(plan_names)
+        self.horizon = horizon
+        self.warmup = warmup
+        self.months = max(1, math.ceil(horizon / DAYS_PER_MONTH - 1e-9))
+        size = self.months * self.P
+        self.ts = {f: [0] * size for f in MESSAGE_FLOWS + CREDIT_FLOWS}
+        self.credit_after = {f: [0] * self.P for f in CREDIT_FLOWS}
+        self.credit_before = {f: [0] * self.P for f in CREDIT_FLOWS}
+        self.cohort = {f: [0] * self.P for f in COHORT}
+        self.open_delay_sum = [0.0] * self.P
+        self.respond_delay_sum = [0.0] * self.P
+        self.open_hist = [0] * (len(DELAY_EDGES) - 1)
+        self.respond_hist = [0] * (len(DELAY_EDGES) - 1)
+        self.lazy_events = 0
+
+    def _slot(self, plan: int, t: float) -> int:
+        m = int(t / DAYS_PER_MONTH) if t > 0 else 0
+        if m >= self.months:
+            m = self.months - 1
+        return m * self.P + plan
+
+    def event(self, flow: str, plan: int, t: float, n: int = 1) -> None:
+        """A message event at time `t` (ignored after the horizon)."""
+        if t <= self.horizon:
+            self.ts[flow][self._slot(plan, t)] += n
+
+    def credit_recorder(self, plan: int):
+        """The `record(flow, t, n)` function a ledger of this plan reports to."""
+        ts, after, before, warmup = self.ts, self.credit_after, self.credit_before, self.warmup
+        months, P = self.months, self.P
+
+        def record(flow: str, t: float, n: int) -> None:
+            m = int(t / DAYS_PER_MONTH) if t > 0 else 0
+            ts[flow][(m if m < months else months - 1) * P + plan] += n
+            (after if t >= warmup else before)[flow][plan] += n
+            self.lazy_events += 1
+
+        return record
+
+    def delay(self, plan: int, open_delay: float | None, respond_delay: float | None, sign: int = 1) -> None:
+        """Adds (or with sign -1 removes) one cohort InMail's time to open and time to respond."""
+        if open_delay is not None:
+            self.open_delay_sum[plan] += sign * open_delay
+            self.open_hist[bisect_right(DELAY_EDGES, open_delay) - 1] += sign
+        if respond_delay is not None:
+            self.respond_delay_sum[plan] += sign * respond_delay
+            self.respond_hist[bisect_right(DELAY_EDGES, respond_delay) - 1] += sign
+
+
+@dataclass
+class ReplicationResult:
+    """What one replication produced; `to_dict()` is the plain data written to files and sent between processes."""
+
+    metrics: dict[str, float]
+    by_plan: dict[str, dict[str, float]]
+    timeseries: list[dict]
+    distributions: dict
+    stats: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {
+            "metrics": self.metrics,
+            "by_plan": self.by_plan,
+            "timeseries": self.timeseries,
+            "distributions": self.distributions,
+            "stats": self.stats,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ReplicationResult":
+        return cls(data["metrics"], data["by_plan"], data["timeseries"], data["distributions"], data.get("stats", {}))
+
+
+def ratio(num: float, den: float) -> float:
+    return num / den if den else math.nan
+
+
+def check_identities(m: dict[str, float], where: str = "") -> None:
+    """Raises AccountingError if the credit or message identities of docs/outputs.md do not hold in `m`."""
+    problems = []
+    credit_in = m["credits_initial"] + m["credits_granted"] + m["credits_refunded"]
+    credit_out = (
+        m["credits_spent"] + m["credits_expired"] + m["credits_forfeited_cap"] + m["credits_lost_cancellation"]
+        + m["credits_balance_end"]
+    )
+    if credit_in != credit_out:
+        problems.append(
+            f"credits: initial + granted + refunded = {credit_in} but spent + expired + forfeited + lost + "
+            f"balance at end = {credit_out}"
+        )
+    outcomes = (
+        m["inmails_rejected_invalid"] + m["inmails_blocked_no_credit"] + m["inmails_bounced_inbox_full"]
+        + m["inmails_delivered"]
+    )
+    if m["inmails_attempted"] != outcomes:
+        problems.append(
+            f"messages: attempted = {m['inmails_attempted']} but rejected + blocked + bounced + delivered = {outcomes}"
+        )
+    fates = (
+        m["inmails_responded"] + m["inmails_expired_unanswered"] + m["inmails_evicted"] + m["inmails_pending_end"]
+    )
+    if m["inmails_delivered"] != fates:
+        problems.append(
+            f"messages: delivered = {m['inmails_delivered']} but responded + expired + evicted + pending = {fates}"
+        )
+    kinds = m["inmails_replied"] + m["inmails_accepted"] + m["inmails_declined"]
+    if m["inmails_responded"] != kinds:
+        problems.append(f"messages: responded = {m['inmails_responded']} but replied + accepted + declined = {kinds}")
+    if problems:
+        raise AccountingError(f"{where}: " + "; ".join(problems) if where else "; ".join(problems))

@@ -1,0 +1,339 @@
+"""One replication of the InMail world on SimPy, from a validated Scenario to a ReplicationResult.
+
+The SimPy clock drives two kinds of events: the merged stream of send wishes (every sender's Poisson wishes form
+one Poisson stream; each wish picks its sender in proportion to the sender's rate), and wake-ups of senders whose
+wishes wait for a credit. Everything else is decided when an InMail is delivered: when it will be opened, whether
+and when it will be answered, when it leaves the inbox and when (if ever) its credit comes back. Those future
+changes are applied lazily, by the sender's ledger and the recipient's inbox, when they are next touched, so the
+event queue holds only what must wait on the clock. Eviction of a conversation from a full inbox rewrites that
+InMail's future: its response, its refund and its counts are withdrawn.
+"""
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from functools import partial
+
+import numpy as np
+import simpy
+
+from sim.metrics import (
+    CREDIT_FLOWS, CREDIT_IN, DELAY_EDGES, MESSAGE_FLOWS, Book, ReplicationResult, check_identities, ratio,
+)
+from sim.scenario.schema import DAYS_PER_MONTH, Scenario
+from sim.streams import Batched, Streams, replication_seed
+
+from .behaviour import NO_RESPONSE, RESPONSE_KINDS, Behaviour
+from .inbox import Inboxes
+from .ledger import CreditLedger
+from .population import Population
+
+INF = math.inf
+KIND_COUNTER = {k: v for k, v in RESPONSE_KINDS.items()}
+
+
+def simulate(scenario: Scenario, seed: int | None = None, replication: int = 0) -> ReplicationResult:
+    """Runs replication `replication` of `scenario` with root seed `seed` (default: the scenario's)."""
+    seed = scenario.seed if seed is None else seed
+    return World(scenario, replication_seed(seed, replication)).run()
+
+
+class World:
+    """The state of one replication: population, ledgers, inboxes, behaviour, counters and the SimPy environment."""
+
+    def __init__(self, scenario: Scenario, root: np.random.SeedSequence):
+        self.scenario = sc = scenario
+        self.env = simpy.Environment()
+        streams = Streams(root)
+        self.pop = pop = Population(sc, streams)
+        self.horizon = float(sc.horizon_days)
+        self.warmup = float(sc.warmup_days)
+        self.book = Book(pop.plan_names, self.horizon, self.warmup)
+        self.behaviour = Behaviour(sc.recipients, sc.inbox, streams)
+        self.evict_mode = sc.inbox.when_full == "evict_oldest"
+        self.inboxes = Inboxes(pop.recipients, sc.inbox.capacity, self.evict_mode, self.warmup, self.horizon)
+        self.response_window = INF if sc.inbox.response_window_days is None else float(sc.inbox.response_window_days)
+        self.answered_slot = INF if sc.inbox.answered_slot_days is None else float(sc.inbox.answered_slot_days)
+        self.refund_policy = sc.refund.policy
+        self.refund_window = float(sc.refund.window_days)
+        self.drop_when_broke = sc.sending.when_out_of_credits == "drop"
+        self.max_wait = INF if sc.sending.max_wait_days is None else float(sc.sending.max_wait_days)
+        self.p_followup = sc.sending.followup_probability
+
+        self.plans = [sc.plans[name] for name in pop.plan_names]
+        self.ledgers = self._open_ledgers()
+        self.waiting: dict[int, deque] = {}
+        self.wake_at: dict[int, float] = {}
+        self.last_recipient = [-1] * pop.senders
+        self.delivered_to = [0] * pop.recipients
+        self.bounced_at: dict[int, int] = {}
+        self.evicted_at: dict[int, int] = {}
+        self.next_msg_id = 0
+        self.simpy_events = 0
+
+        msg = sc.messages
+        self.subject_limit, self.body_limit = msg.subject_limit_chars, msg.body_limit_chars
+        self.html_blocked = not msg.html_allowed
+        self.p_html = msg.html_probability
+        length_rng, content_rng, send_rng = streams("message_length"), streams("message_content"), streams("sending")
+        self.next_subject = Batched(lambda n: np.rint(msg.subject_length_chars.sample(length_rng, n)).astype(int))
+        self.next_body = Batched(lambda n: np.rint(msg.body_length_chars.sample(length_rng, n)).astype(int))
+        self.next_content_u = Batched(content_rng.random)
+        self.next_gap = Batched(send_rng.standard_exponential)
+        self.next_pick = Batched(streams("sender_pick").random)
+
+        weights = [pop.plan_sizes[i] * self.plans[i].inmails_per_month for i in range(len(self.plans))]
+        self.wish_rate = sum(weights) / DAYS_PER_MONTH  # wishes per day, all senders
+        self.cum_weight = list(np.cumsum(weights)) if weights else []
+        self.total_weight = float(sum(weights))
+        self.weights = weights
+
+    def _open_ledgers(self) -> list[CreditLedger]:
+        ledgers = []
+        refund_keeps_date = self.scenario.refund.lot == "original"
+        for i, plan in enumerate(self.plans):
+            record = self.book.credit_recorder(i)
+            start = self.pop.plan_start[i]
+            for s in range(start, start + self.pop.plan_sizes[i]):
+                # the last refresh before time 0 happened at phase - one month: everyone starts with a grant
+                first = self.pop.billing_phase[s] - DAYS_PER_MONTH if self.pop.billing_phase[s] > 0 else 0.0
+                ledger = CreditLedger(
+                    plan.credits_per_month, plan.balance_cap, plan.credit_lifetime_days, DAYS_PER_MONTH, first,
+                    record=record, refund_keeps_date=refund_keeps_date, cancel_rule=plan.on_cancel,
+                    initial_credits=plan.initial_credits,
+                )
+                ledger.advance(0.0)
+                ledgers.append(ledger)
+        return ledgers
+
+    # -- processes --------------------------------------------------------------------------------------------------
+    def _wishes(self):
+        """The merged Poisson stream of every sender's wishes to send."""
+        if self.wish_rate <= 0:
+            return
+        env, rate, gap, pick = self.env, self.wish_rate, self.next_gap, self.next_pick
+        cum, weights, starts, sizes, total = (
+            self.cum_weight, self.weights, self.pop.plan_start, self.pop.plan_sizes, self.total_weight
+        )
+        nplans = len(cum)
+        while True:
+            yield env.timeout(gap() / rate)
+            self.simpy_events += 1
+            x = pick() * total
+            p = 0
+            while p < nplans - 1 and x >= cum[p]:
+                p += 1
+            frac = (x - (cum[p] - weights[p])) / weights[p]
+            s = starts[p] + min(int(frac * sizes[p]), sizes[p] - 1)
+            self._wish(s, p, env.now)
+
+    def _wish(self, s: int, plan: int, t: float) -> None:
+        book = self.book
+        cohort = t >= self.warmup
+        # every wish draws the same numbers whatever happens to it, for common random numbers across variants
+        subject, body = self.next_subject(), self.next_body()
+        u_html, u_follow = self.next_content_u(), self.next_content_u()
+        target = self.pop.next_recipient()
+        book.event("attempted", plan, t)
+        if cohort:
+            book.cohort["attempted"][plan] += 1
+        if subject > self.subject_limit or body > self.body_limit or (self.html_blocked and u_html < self.p_html):
+            book.event("rejected_invalid", plan, t)
+            if cohort:
+                book.cohort["rejected_invalid"][plan] += 1
+            return
+        last = self.last_recipient[s]
+        r = last if (last >= 0 and u_follow < self.p_followup) else target
+        self.last_recipient[s] = r
+        queue = self.waiting.get(s)
+        if queue:  # earlier wishes are still waiting: keep the order
+            queue.append((t, r, body, cohort))
+            return
+        lot = self.ledgers[s].spend(t)
+        if lot is None:
+            if self.drop_when_broke:
+                self._blocked(plan, t, cohort)
+            else:
+                self.waiting[s] = deque([(t, r, body, cohort)])
+                self._schedule_wake(s)
+            return
+        self._send(s, plan, r, body, t, lot, cohort)
+
+    def _blocked(self, plan: int, t: float, cohort: bool) -> None:
+        self.book.event("blocked_no_credit", plan, t)
+        if cohort:
+            self.book.cohort["blocked_no_credit"][plan] += 1
+
+    def _schedule_wake(self, s: int) -> None:
+        ledger = self.ledgers[s]
+        t_next = ledger.next_refresh if (ledger.active and ledger.credits_per_refresh > 0) else INF
+        if ledger.refunds:
+            t_next = min(t_next, ledger.refunds[0][0])
+        now = self.env.now
+        if t_next < now:
+            t_next = now
+        if t_next <= self.horizon and self.wake_at.get(s, INF) > t_next:
+            self.wake_at[s] = t_next
+            self.env.timeout(t_next - now).callbacks.append(partial(self._wake, s))
+
+    def _wake(self, s: int, _event) -> None:
+        self.simpy_events += 1
+        t = self.env.now
+        if self.wake_at.get(s) == t:
+            del self.wake_at[s]
+        queue = self.waiting.get(s)
+        if not queue:
+            return
+        plan = self.pop.sender_plan[s]
+        ledger = self.ledgers[s]
+        while queue:
+            t_wish, r, body, cohort = queue[0]
+            if t - t_wish > self.max_wait:
+                queue.popleft()
+                self._blocked(plan, t_wish + self.max_wait, cohort)
+                continue
+            lot = ledger.spend(t)
+            if lot is None:
+                break
+            queue.popleft()
+            self._send(s, plan, r, body, t, lot, cohort)
+        if queue:
+            self._schedule_wake(s)
+        else:
+            del self.waiting[s]
+
+    # -- one InMail ------------------------------------------------------------------------------------------------
+    def _send(self, s: int, plan: int, r: int, body: int, t: float, lot: float, cohort: bool) -> None:
+        book, inboxes = self.book, self.inboxes
+        if not inboxes.has_room(r, t):
+            if self.evict_mode:
+                self._evicted(inboxes.evict(r, t), t)
+            else:
+                self.ledgers[s].refund_now(t, lot)
+                book.event("bounced_inbox_full", plan, t)
+                self.bounced_at[r] = self.bounced_at.get(r, 0) + 1
+                if cohort:
+                    book.cohort["bounced_inbox_full"][plan] += 1
+                return
+        dt_open, kind, dt_resp = self.behaviour.fate(self.pop.check_rate[r], body, t)
+        t_open, t_resp = t + dt_open, t + dt_resp
+        if kind != NO_RESPONSE:
+            leave = t_resp + self.answered_slot
+        else:
+            leave = t + self.response_window
+        msg_id = self.next_msg_id
+        self.next_msg_id = msg_id + 1
+
+        refund_t = INF
+        if self.refund_policy == "on_response":
+            if kind != NO_RESPONSE and dt_resp <= self.refund_window:
+                refund_t = t_resp
+        elif self.refund_policy == "on_no_response":
+            if kind == NO_RESPONSE or dt_resp > self.refund_window:
+                refund_t = t + self.refund_window
+        if refund_t <= self.horizon:
+            self.ledgers[s].refund_at(refund_t, lot, msg_id)
+
+        record = (msg_id, s, plan, t, t_open, kind, t_resp, lot, cohort, refund_t) if self.evict_mode else None
+        inboxes.deliver(r, t, leave, msg_id, record)
+        self.delivered_to[r] += 1
+        self._count(plan, t, t_open, kind, t_resp, cohort, +1)
+
+    def _count(self, plan, t, t_open, kind, t_resp, cohort, sign) -> None:
+        """Counts (sign +1) or withdraws (sign -1) a delivered InMail's future as decided at delivery."""
+        book, H = self.book, self.horizon
+        if sign > 0:
+            book.event("delivered", plan, t)
+        if t_open <= H:
+            book.event("opened", plan, t_open, sign)
+        if kind != NO_RESPONSE and t_resp <= H:
+            book.event("responded", plan, t_resp, sign)
+        expiry = t + self.response_window
+        if kind == NO_RESPONSE and expiry <= H:
+            book.event("expired_unanswered", plan, expiry, sign)
+        if not cohort:
+            return
+        c = book.cohort
+        if sign > 0:
+            c["delivered"][plan] += 1
+        if t_open <= H:
+            c["opened"][plan] += sign
+        if kind != NO_RESPONSE and t_resp <= H:
+            c["responded"][plan] += sign
+            c[KIND_COUNTER[kind]][plan] += sign
+        elif kind == NO_RESPONSE and expiry <= H:
+            c["expired_unanswered"][plan] += sign
+        else:
+            c["pending_end"][plan] += sign
+        book.delay(
+            plan,
+            t_open - t if t_open <= H else None,
+            t_resp - t if (kind != NO_RESPONSE and t_resp <= H) else None,
+            sign,
+        )
+
+    def _evicted(self, record, te: float) -> None:
+        """A conversation pushed out of a full inbox at `te`: what had not happened by then never will."""
+        msg_id, s, plan, t, t_open, kind, t_resp, lot, cohort, refund_t = record
+        r_answered = kind != NO_RESPONSE and t_resp <= te
+        if r_answered:
+            return  # an answered conversation archived early: its InMail's fate is already sealed
+        self._count(plan, t, t_open, kind, t_resp, cohort, -1)
+        opened = t_open <= te
+        self._count_evicted(plan, t, t_open if opened else INF, te, cohort)
+        ledger = self.ledgers[s]
+        if refund_t > te and refund_t < INF and self.refund_policy == "on_response":
+            ledger.cancel_refund(msg_id)
+        elif self.refund_policy == "on_no_response" and refund_t == INF:
+            when = t + self.refund_window  # the response that would have prevented the refund will not come
+            if when <= self.horizon:
+                ledger.refund_at(when, lot, msg_id)
+
+    def _count_evicted(self, plan, t, t_open, te, cohort) -> None:
+        book = self.book
+        if t_open < INF:
+            book.event("opened", plan, t_open)
+        book.event("evicted", plan, te)
+        if cohort:
+            book.cohort["evicted"][plan] += 1
+            if t_open < INF:
+                book.cohort["opened"][plan] += 1
+            book.delay(plan, t_open - t if t_open < INF else None, None)
+
+    # -- the run ---------------------------------------------------------------------------------------------------
+    def run(self) -> ReplicationResult:
+        started = time.perf_counter()
+        self.env.process(self._wishes())
+        self.env.run(until=self.horizon)
+        self._close()
+        from .summary import summarise  # the summary is long and read once; keep this module about the model
+
+        result = summarise(self)
+        check_identities(result.metrics, where=f"scenario {self.scenario.name!r}")
+        for plan, m in result.by_plan.items():
+            check_identities(m, where=f"scenario {self.scenario.name!r}, plan {plan}")
+        result.stats = {
+            "wall_seconds": time.perf_counter() - started,
+            "simpy_events": self.simpy_events,
+            "events": self.simpy_events + self.book.lazy_events + self.inboxes.delivered_total
+            + self.inboxes.departed_total,
+            "inmails_attempted_all": sum(self.book.ts["attempted"]),
+        }
+        return result
+
+    def _close(self) -> None:
+        H = self.horizon
+        for s, queue in self.waiting.items():
+            plan = self.pop.sender_plan[s]
+            for _t, _r, _body, cohort in queue:
+                self._blocked(plan, H, cohort)
+                if cohort:
+                    self.book.cohort["waiting_end"][plan] += 1
+        self.waiting = {}
+        for ledger in self.ledgers:
+            ledger.advance(H)
+        self.inboxes.close()
+
+
+__all__ = ["simulate", "World", "CREDIT_FLOWS", "CREDIT_IN", "MESSAGE_FLOWS", "DELAY_EDGES", "ratio"]

@@ -1,0 +1,131 @@
+"""Turns the counters of a finished replication into its result: headline metrics, per plan, monthly, histograms."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sim.metrics import (
+    CREDIT_FLOWS, CREDIT_IN, DELAY_EDGES, MESSAGE_FLOWS, ReplicationResult, ratio,
+)
+from sim.scenario.schema import DAYS_PER_MONTH
+
+TOP_RECIPIENTS = 10
+
+
+def _plan_metrics(world, plan: int | None) -> dict[str, float]:
+    """Headline metrics for one plan index, or for all plans with None."""
+    book = world.book
+    idx = range(book.P) if plan is None else [plan]
+
+    def total(counter: dict, name: str) -> int:
+        return int(sum(counter[name][i] for i in idx))
+
+    c = book.cohort
+    m: dict[str, float] = {}
+    for name in ("attempted", "rejected_invalid", "blocked_no_credit", "waiting_end", "bounced_inbox_full",
+                 "delivered", "opened", "responded", "replied", "accepted", "declined", "expired_unanswered",
+                 "evicted", "pending_end"):
+        m[f"inmails_{name}"] = total(c, name)
+    m["open_rate"] = ratio(m["inmails_opened"], m["inmails_delivered"])
+    m["response_rate"] = ratio(m["inmails_responded"], m["inmails_delivered"])
+
+    before = {f: total(book.credit_before, f) for f in CREDIT_FLOWS}
+    m["credits_initial"] = sum(before[f] if f in CREDIT_IN else -before[f] for f in CREDIT_FLOWS)
+    for f in CREDIT_FLOWS:
+        m[f] = total(book.credit_after, f)
+    members = range(world.pop.senders) if plan is None else range(
+        world.pop.plan_start[plan], world.pop.plan_start[plan] + world.pop.plan_sizes[plan]
+    )
+    ledgers = world.ledgers
+    m["credits_balance_end"] = int(sum(ledgers[s].balance for s in members))
+    wasted = m["credits_expired"] + m["credits_forfeited_cap"] + m["credits_lost_cancellation"]
+    m["wasted_credit_share"] = ratio(wasted, m["credits_granted"])
+
+    window_months = (world.horizon - world.warmup) / DAYS_PER_MONTH
+    m["revenue"] = float(sum(
+        world.pop.plan_sizes[i] * world.plans[i].price_per_month * window_months for i in idx
+    ))
+    m["cost_per_response"] = ratio(m["revenue"], m["inmails_responded"])
+    m["mean_time_to_open_days"] = ratio(sum(book.open_delay_sum[i] for i in idx), m["inmails_opened"])
+    m["mean_time_to_respond_days"] = ratio(sum(book.respond_delay_sum[i] for i in idx), m["inmails_responded"])
+    return m
+
+
+def _timeseries(world) -> list[dict]:
+    book, pop = world.book, world.pop
+    rows = []
+    balance = [0] * book.P
+    for month in range(book.months):
+        start = month * DAYS_PER_MONTH
+        in_horizon = max(0.0, min(world.horizon, start + DAYS_PER_MONTH) - start) / DAYS_PER_MONTH
+        for p, name in enumerate(pop.plan_names):
+            k = month * book.P + p
+            row = {"month": month, "month_start_day": round(start, 6), "plan": name,
+                   "subscribers": pop.plan_sizes[p]}
+            for f in MESSAGE_FLOWS:
+                row[f] = book.ts[f][k]
+            for f in CREDIT_FLOWS:
+                row[f] = book.ts[f][k]
+                balance[p] += book.ts[f][k] if f in CREDIT_IN else -book.ts[f][k]
+            row["credits_balance_end"] = balance[p]
+            row["revenue"] = pop.plan_sizes[p] * world.plans[p].price_per_month * in_horizon
+            rows.append(row)
+    return rows
+
+
+def _hist(values: list[int]) -> dict:
+    counts = np.bincount(np.asarray(values, dtype=np.int64)) if len(values) else np.zeros(1, dtype=np.int64)
+    return {"edges": list(range(len(counts) + 1)), "counts": counts.tolist()}
+
+
+def _distributions(world) -> dict:
+    pop, inboxes, book = world.pop, world.inboxes, world.book
+    balances = {}
+    for p, name in enumerate(pop.plan_names):
+        start = pop.plan_start[p]
+        balances[name] = _hist([world.ledgers[s].balance for s in range(start, start + pop.plan_sizes[p])])
+    delivered = np.asarray(world.delivered_to)
+    k = min(TOP_RECIPIENTS, len(delivered))
+    top = np.argsort(-delivered, kind="stable")[:k]
+    top_rows = [
+        {
+            "recipient": int(r),
+            "delivered": int(delivered[r]),
+            "bounced": int(world.bounced_at.get(int(r), 0)),
+            "days_full": float(inboxes.days_full.get(int(r), 0.0)),
+        }
+        for r in top
+    ]
+    edges = [e if math.isfinite(e) else None for e in DELAY_EDGES]
+    return {
+        "balance_end": balances,
+        "inbox_occupancy_end": _hist(inboxes.occupancy),
+        "time_to_open_days": {"edges": edges, "counts": list(book.open_hist)},
+        "time_to_respond_days": {"edges": edges, "counts": list(book.respond_hist)},
+        "top_recipients": top_rows,
+    }
+
+
+def summarise(world) -> ReplicationResult:
+    """The result of a finished replication (after `World._close`)."""
+    metrics = _plan_metrics(world, None)
+    window = world.horizon - world.warmup
+    inboxes = world.inboxes
+    recipients = world.pop.recipients
+    metrics["inbox_full_share"] = sum(inboxes.days_full.values()) / (recipients * window)
+    metrics["inbox_mean_occupancy"] = inboxes.occupancy_days / (recipients * window)
+    metrics["inmails_evicted_conversations"] = inboxes.evicted_total
+    problem = inboxes.check_conservation()
+    if problem:
+        from sim.errors import AccountingError
+
+        raise AccountingError(f"scenario {world.scenario.name!r}: {problem}")
+    for ledger_index, ledger in enumerate(world.ledgers):
+        held = sum(n for _, n in ledger.lots)
+        if held != ledger.balance:
+            from sim.errors import AccountingError
+
+            raise AccountingError(f"sender {ledger_index}: lots hold {held} credits but the balance is {ledger.balance}")
+    by_plan = {name: _plan_metrics(world, p) for p, name in enumerate(world.pop.plan_names)}
+    return ReplicationResult(metrics, by_plan, _timeseries(world), _distributions(world))
