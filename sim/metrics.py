@@ -30,6 +30,7 @@ COHORT = (
     "attempted", "rejected_invalid", "blocked_no_credit", "waiting_end", "bounced_inbox_full", "delivered",
     "opened", "responded", "replied", "accepted", "declined", "expired_unanswered", "evicted", "pending_end",
 )
+INV_MONTH = 1.0 / DAYS_PER_MONTH
 DELAY_EDGES = [0.0, 1 / 24, 0.25, 0.5, 1, 2, 3, 5, 7, 14, 30, 60, 90, 180, 365, math.inf]
 
 TIMESERIES_COLUMNS = (
@@ -67,7 +68,10 @@ class Book:
     def event(self, flow: str, plan: int, t: float, n: int = 1) -> None:
         """A message event at time `t` (ignored after the horizon)."""
         if t <= self.horizon:
-            self.ts[flow][self._slot(plan, t)] += n
+            m = int(t * INV_MONTH)
+            if m >= self.months:
+                m = self.months - 1
+            self.ts[flow][m * self.P + plan] += n
 
     def credit_recorder(self, plan: int):
         """The `record(flow, t, n)` function a ledger of this plan reports to."""
@@ -75,7 +79,7 @@ class Book:
         months, P = self.months, self.P
 
         def record(flow: str, t: float, n: int) -> None:
-            m = int(t / DAYS_PER_MONTH) if t > 0 else 0
+            m = int(t * INV_MONTH) if t > 0 else 0
             ts[flow][(m if m < months else months - 1) * P + plan] += n
             (after if t >= warmup else before)[flow][plan] += n
             self.lazy_events += 1

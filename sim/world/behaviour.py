@@ -18,8 +18,10 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 
+import numpy as np
+
 from sim.scenario.schema import Inbox, Recipients
-from sim.streams import Batched, Streams
+from sim.streams import Streams
 
 INF = math.inf
 NO_RESPONSE, REPLY, ACCEPT, DECLINE = 0, 1, 2, 3
@@ -27,7 +29,11 @@ RESPONSE_KINDS = {REPLY: "replied", ACCEPT: "accepted", DECLINE: "declined"}
 
 
 class Behaviour:
-    """Draws the fate of each delivered InMail: open delay, response kind and response delay (days after delivery)."""
+    """Draws the fate of InMails: open delay, response kind and response delay (days after delivery).
+
+    Random numbers are drawn for a batch of InMails at once (`draw`); the response is decided per InMail when it is
+    delivered (`decide`), because it depends on the day it is sent.
+    """
 
     def __init__(self, recipients: Recipients, inbox: Inbox, streams: Streams):
         self.unread_days = inbox.unread_window_hours / 24.0
@@ -43,38 +49,35 @@ class Behaviour:
         self.band_bounds = [b.max_chars for b in bands[:-1]]
         self.band_factors = [b.factor for b in bands]
         self.day_factors = list(recipients.send_day_factors)
-        open_rng, response_rng, delay_rng = streams("open"), streams("response"), streams("response_delay")
-        self.next_exp = Batched(open_rng.standard_exponential)
-        self.next_u = Batched(response_rng.random)
-        delay = recipients.response_delay_days
-        self.next_delay = Batched(lambda n: delay.sample(delay_rng, n))
+        self.band_bound_array = np.array(self.band_bounds, dtype=float)
+        self.band_factor_array = np.array(self.band_factors, dtype=float)
+        self.open_rng, self.response_rng, self.delay_rng = streams("open"), streams("response"), streams("response_delay")
+        self.delay_dist = recipients.response_delay_days
 
     def length_factor(self, body_chars: int) -> float:
         return self.band_factors[bisect_left(self.band_bounds, body_chars)]
 
-    def open_delay(self, checks_per_day: float) -> float:
-        """Days from delivery to the first open (inf if never), before any expiry."""
-        e_fresh, e_late = self.next_exp(), self.next_exp()
-        a = checks_per_day * self.p_fresh
-        if a > 0:
-            dt = e_fresh / a
-            if dt <= self.unread_days:
-                return dt
-        b = checks_per_day * self.p_late
-        return self.unread_days + e_late / b if b > 0 else INF
+    def draw(self, checks_per_day: np.ndarray, body_chars: np.ndarray):
+        """For a batch of InMails: open delays (days after delivery, inf if never, before expiry), the uniforms
+        that decide the response, the response delays (days after the open) and the body-length factors."""
+        n = len(body_chars)
+        e = self.open_rng.standard_exponential((2, n))
+        u = self.response_rng.random(n)
+        delay = self.delay_dist.sample(self.delay_rng, n)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            fresh = e[0] / (checks_per_day * self.p_fresh)
+            late = self.unread_days + e[1] / (checks_per_day * self.p_late)
+        fresh = np.where(np.isnan(fresh), INF, fresh)
+        late = np.where(np.isnan(late), INF, late)
+        dt_open = np.where(fresh <= self.unread_days, fresh, late)
+        dt_open[dt_open >= self.response_window] = INF
+        factor = self.band_factor_array[np.searchsorted(self.band_bound_array, body_chars, side="left")]
+        return dt_open, u, delay, factor
 
-    def fate(self, checks_per_day: float, body_chars: int, send_time: float) -> tuple[float, int, float]:
-        """(open delay, response kind, response delay), delays in days after delivery, inf when it never happens.
-
-        Within the response window only: an InMail opened or answered after it would have been deleted is not.
-        """
-        dt_open = self.open_delay(checks_per_day)
-        u = self.next_u()
-        delay = self.next_delay()
-        window = self.response_window
-        if dt_open >= window:
-            return INF, NO_RESPONSE, INF
-        factor = self.band_factors[bisect_left(self.band_bounds, body_chars)]
+    def decide(self, dt_open: float, u: float, delay: float, factor: float, send_time: float):
+        """(response kind, response delay after delivery) for one opened InMail sent at `send_time`."""
+        if dt_open == INF:
+            return NO_RESPONSE, INF
         factor *= self.day_factors[int(send_time) % 7]
         if factor > self.max_factor:
             factor = self.max_factor
@@ -88,8 +91,8 @@ class Behaviour:
             elif u < threshold + self.p_decline * factor:
                 kind = DECLINE
             else:
-                return dt_open, NO_RESPONSE, INF
+                return NO_RESPONSE, INF
         dt_resp = dt_open + delay
-        if dt_resp >= window:
-            return dt_open, NO_RESPONSE, INF
-        return dt_open, kind, dt_resp
+        if dt_resp >= self.response_window:
+            return NO_RESPONSE, INF
+        return kind, dt_resp

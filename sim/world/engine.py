@@ -22,7 +22,7 @@ from sim.metrics import (
     CREDIT_FLOWS, CREDIT_IN, DELAY_EDGES, MESSAGE_FLOWS, Book, ReplicationResult, check_identities, ratio,
 )
 from sim.scenario.schema import DAYS_PER_MONTH, Scenario
-from sim.streams import Batched, Streams, replication_seed
+from sim.streams import Streams, replication_seed
 
 from .behaviour import NO_RESPONSE, RESPONSE_KINDS, Behaviour
 from .inbox import Inboxes
@@ -30,6 +30,7 @@ from .ledger import CreditLedger
 from .population import Population
 
 INF = math.inf
+WISH_BATCH = 4096
 KIND_COUNTER = {k: v for k, v in RESPONSE_KINDS.items()}
 
 
@@ -76,18 +77,18 @@ class World:
         self.subject_limit, self.body_limit = msg.subject_limit_chars, msg.body_limit_chars
         self.html_blocked = not msg.html_allowed
         self.p_html = msg.html_probability
-        length_rng, content_rng, send_rng = streams("message_length"), streams("message_content"), streams("sending")
-        self.next_subject = Batched(lambda n: np.rint(msg.subject_length_chars.sample(length_rng, n)).astype(int))
-        self.next_body = Batched(lambda n: np.rint(msg.body_length_chars.sample(length_rng, n)).astype(int))
-        self.next_content_u = Batched(content_rng.random)
-        self.next_gap = Batched(send_rng.standard_exponential)
-        self.next_pick = Batched(streams("sender_pick").random)
+        self.length_rng, self.content_rng = streams("message_length"), streams("message_content")
+        self.send_rng, self.pick_rng = streams("sending"), streams("sender_pick")
+        self.subject_dist, self.body_dist = msg.subject_length_chars, msg.body_length_chars
 
         weights = [pop.plan_sizes[i] * self.plans[i].inmails_per_month for i in range(len(self.plans))]
         self.wish_rate = sum(weights) / DAYS_PER_MONTH  # wishes per day, all senders
-        self.cum_weight = list(np.cumsum(weights)) if weights else []
-        self.total_weight = float(sum(weights))
         self.weights = weights
+        self.weight_array = np.asarray(weights, dtype=float)
+        self.cum_weight_array = np.cumsum(self.weight_array)
+        self.total_weight = float(self.cum_weight_array[-1])
+        self.size_array = np.asarray(pop.plan_sizes, dtype=np.int64)
+        self.start_array = np.asarray(pop.plan_start, dtype=np.int64)
 
     def _open_ledgers(self) -> list[CreditLedger]:
         ledgers = []
@@ -108,78 +109,102 @@ class World:
         return ledgers
 
     # -- processes --------------------------------------------------------------------------------------------------
+    def _draw_wishes(self, t0: float, n: int):
+        """The next `n` wishes after `t0`: times, senders, plans, content and the recipients' draws, as lists."""
+        pop = self.pop
+        times = t0 + np.cumsum(self.send_rng.standard_exponential(n)) / self.wish_rate
+        x = self.pick_rng.random(n) * self.total_weight
+        plans = np.minimum(np.searchsorted(self.cum_weight_array, x, side="right"), len(self.weights) - 1)
+        frac = (x - (self.cum_weight_array[plans] - self.weight_array[plans])) / self.weight_array[plans]
+        sizes = self.size_array[plans]
+        senders = self.start_array[plans] + np.minimum((frac * sizes).astype(np.int64), sizes - 1)
+        subject = np.rint(self.subject_dist.sample(self.length_rng, n))
+        body = np.rint(self.body_dist.sample(self.length_rng, n)).astype(np.int64)
+        u = self.content_rng.random((2, n))
+        valid = (subject <= self.subject_limit) & (body <= self.body_limit)
+        if self.html_blocked:
+            valid &= u[0] >= self.p_html
+        targets = pop.next_recipients(n)
+        return times.tolist(), senders.tolist(), plans.tolist(), valid.tolist(), body, u[1].tolist(), targets
+
     def _wishes(self):
-        """The merged Poisson stream of every sender's wishes to send."""
+        """The merged Poisson stream of every sender's wishes to send, handled in batches.
+
+        Wishes cannot affect each other's timing, so they are processed straight from the batch; the process only
+        yields to SimPy when another event (a sender's wake-up) is due first, which keeps time order exact.
+        """
         if self.wish_rate <= 0:
             return
-        env, rate, gap, pick = self.env, self.wish_rate, self.next_gap, self.next_pick
-        cum, weights, starts, sizes, total = (
-            self.cum_weight, self.weights, self.pop.plan_start, self.pop.plan_sizes, self.total_weight
-        )
-        nplans = len(cum)
+        env, H, book, last, p_follow = self.env, self.horizon, self.book, self.last_recipient, self.p_followup
+        waiting, ledgers, warmup = self.waiting, self.ledgers, self.warmup
+        rate_array = self.pop.check_rate_array
+        t = 0.0
         while True:
-            yield env.timeout(gap() / rate)
-            self.simpy_events += 1
-            x = pick() * total
-            p = 0
-            while p < nplans - 1 and x >= cum[p]:
-                p += 1
-            frac = (x - (cum[p] - weights[p])) / weights[p]
-            s = starts[p] + min(int(frac * sizes[p]), sizes[p] - 1)
-            self._wish(s, p, env.now)
-
-    def _wish(self, s: int, plan: int, t: float) -> None:
-        book = self.book
-        cohort = t >= self.warmup
-        # every wish draws the same numbers whatever happens to it, for common random numbers across variants
-        subject, body = self.next_subject(), self.next_body()
-        u_html, u_follow = self.next_content_u(), self.next_content_u()
-        target = self.pop.next_recipient()
-        book.event("attempted", plan, t)
-        if cohort:
-            book.cohort["attempted"][plan] += 1
-        if subject > self.subject_limit or body > self.body_limit or (self.html_blocked and u_html < self.p_html):
-            book.event("rejected_invalid", plan, t)
-            if cohort:
-                book.cohort["rejected_invalid"][plan] += 1
-            return
-        last = self.last_recipient[s]
-        r = last if (last >= 0 and u_follow < self.p_followup) else target
-        self.last_recipient[s] = r
-        queue = self.waiting.get(s)
-        if queue:  # earlier wishes are still waiting: keep the order
-            queue.append((t, r, body, cohort))
-            return
-        lot = self.ledgers[s].spend(t)
-        if lot is None:
-            if self.drop_when_broke:
-                self._blocked(plan, t, cohort)
-            else:
-                self.waiting[s] = deque([(t, r, body, cohort)])
-                self._schedule_wake(s)
-            return
-        self._send(s, plan, r, body, t, lot, cohort)
+            times, senders, plans, valid, body, u_follow, targets = self._draw_wishes(t, WISH_BATCH)
+            # recipients first (follow-ups go back to the sender's previous recipient), then their draws at once
+            recipients = targets.tolist()
+            for i in range(WISH_BATCH):
+                if valid[i]:
+                    s = senders[i]
+                    prev = last[s]
+                    if prev >= 0 and u_follow[i] < p_follow:
+                        recipients[i] = prev
+                    last[s] = recipients[i]
+            dt_open, u, delay, factor = self.behaviour.draw(rate_array[recipients], body)
+            dt_open, u, delay, factor, body = dt_open.tolist(), u.tolist(), delay.tolist(), factor.tolist(), body.tolist()
+            for i in range(WISH_BATCH):
+                t = times[i]
+                if t > H:
+                    return
+                if env.peek() <= t:  # a wake-up comes first: let SimPy run it
+                    yield env.timeout(t - env.now)
+                    self.simpy_events += 1
+                s, plan, cohort = senders[i], plans[i], t >= warmup
+                book.event("attempted", plan, t)
+                if cohort:
+                    book.cohort["attempted"][plan] += 1
+                if not valid[i]:
+                    book.event("rejected_invalid", plan, t)
+                    if cohort:
+                        book.cohort["rejected_invalid"][plan] += 1
+                    continue
+                draws = (recipients[i], dt_open[i], u[i], delay[i], factor[i])
+                queue = waiting.get(s)
+                if queue:  # earlier wishes are still waiting: keep the order
+                    queue.append((t, cohort, draws))
+                    continue
+                lot = ledgers[s].spend(t)
+                if lot is None:
+                    if self.drop_when_broke:
+                        self._blocked(plan, t, cohort)
+                    else:
+                        waiting[s] = deque([(t, cohort, draws)])
+                        self._schedule_wake(s, t)
+                    continue
+                self._send(s, plan, t, lot, cohort, draws)
 
     def _blocked(self, plan: int, t: float, cohort: bool) -> None:
         self.book.event("blocked_no_credit", plan, t)
         if cohort:
             self.book.cohort["blocked_no_credit"][plan] += 1
 
-    def _schedule_wake(self, s: int) -> None:
+    def _schedule_wake(self, s: int, t: float) -> None:
+        """Wakes sender `s` when its next credit can arrive (a refresh or a refund), after time `t`."""
         ledger = self.ledgers[s]
         t_next = ledger.next_refresh if (ledger.active and ledger.credits_per_refresh > 0) else INF
         if ledger.refunds:
             t_next = min(t_next, ledger.refunds[0][0])
-        now = self.env.now
-        if t_next < now:
-            t_next = now
+        if t_next < t:
+            t_next = t
         if t_next <= self.horizon and self.wake_at.get(s, INF) > t_next:
             self.wake_at[s] = t_next
-            self.env.timeout(t_next - now).callbacks.append(partial(self._wake, s))
+            # the wish process may be ahead of env.now (it runs wishes straight from its batch), so schedule by
+            # absolute time
+            self.env.timeout(t_next - self.env.now).callbacks.append(partial(self._wake, s, t_next))
 
-    def _wake(self, s: int, _event) -> None:
+    def _wake(self, s: int, t: float, _event) -> None:
+        # `t` is the intended time: env.now, reached as now + delay, may differ from it in the last bit
         self.simpy_events += 1
-        t = self.env.now
         if self.wake_at.get(s) == t:
             del self.wake_at[s]
         queue = self.waiting.get(s)
@@ -188,7 +213,7 @@ class World:
         plan = self.pop.sender_plan[s]
         ledger = self.ledgers[s]
         while queue:
-            t_wish, r, body, cohort = queue[0]
+            t_wish, cohort, draws = queue[0]
             if t - t_wish > self.max_wait:
                 queue.popleft()
                 self._blocked(plan, t_wish + self.max_wait, cohort)
@@ -197,15 +222,16 @@ class World:
             if lot is None:
                 break
             queue.popleft()
-            self._send(s, plan, r, body, t, lot, cohort)
+            self._send(s, plan, t, lot, cohort, draws)
         if queue:
-            self._schedule_wake(s)
+            self._schedule_wake(s, t)
         else:
             del self.waiting[s]
 
     # -- one InMail ------------------------------------------------------------------------------------------------
-    def _send(self, s: int, plan: int, r: int, body: int, t: float, lot: float, cohort: bool) -> None:
+    def _send(self, s: int, plan: int, t: float, lot: float, cohort: bool, draws: tuple) -> None:
         book, inboxes = self.book, self.inboxes
+        r, dt_open, u, delay, factor = draws
         if not inboxes.has_room(r, t):
             if self.evict_mode:
                 self._evicted(inboxes.evict(r, t), t)
@@ -216,7 +242,7 @@ class World:
                 if cohort:
                     book.cohort["bounced_inbox_full"][plan] += 1
                 return
-        dt_open, kind, dt_resp = self.behaviour.fate(self.pop.check_rate[r], body, t)
+        kind, dt_resp = self.behaviour.decide(dt_open, u, delay, factor, t)
         t_open, t_resp = t + dt_open, t + dt_resp
         if kind != NO_RESPONSE:
             leave = t_resp + self.answered_slot
@@ -243,35 +269,32 @@ class World:
     def _count(self, plan, t, t_open, kind, t_resp, cohort, sign) -> None:
         """Counts (sign +1) or withdraws (sign -1) a delivered InMail's future as decided at delivery."""
         book, H = self.book, self.horizon
+        event = book.event
         if sign > 0:
-            book.event("delivered", plan, t)
-        if t_open <= H:
-            book.event("opened", plan, t_open, sign)
-        if kind != NO_RESPONSE and t_resp <= H:
-            book.event("responded", plan, t_resp, sign)
-        expiry = t + self.response_window
-        if kind == NO_RESPONSE and expiry <= H:
-            book.event("expired_unanswered", plan, expiry, sign)
+            event("delivered", plan, t)
+        opened = t_open <= H
+        if opened:
+            event("opened", plan, t_open, sign)
+        if kind != NO_RESPONSE:
+            fate = "responded" if t_resp <= H else "pending_end"
+        else:
+            expiry = t + self.response_window
+            fate = "expired_unanswered" if expiry <= H else "pending_end"
+        if fate == "responded":
+            event("responded", plan, t_resp, sign)
+        elif fate == "expired_unanswered":
+            event("expired_unanswered", plan, expiry, sign)
         if not cohort:
             return
         c = book.cohort
         if sign > 0:
             c["delivered"][plan] += 1
-        if t_open <= H:
-            c["opened"][plan] += sign
-        if kind != NO_RESPONSE and t_resp <= H:
-            c["responded"][plan] += sign
+        c[fate][plan] += sign
+        if fate == "responded":
             c[KIND_COUNTER[kind]][plan] += sign
-        elif kind == NO_RESPONSE and expiry <= H:
-            c["expired_unanswered"][plan] += sign
-        else:
-            c["pending_end"][plan] += sign
-        book.delay(
-            plan,
-            t_open - t if t_open <= H else None,
-            t_resp - t if (kind != NO_RESPONSE and t_resp <= H) else None,
-            sign,
-        )
+        if opened:
+            c["opened"][plan] += sign
+            book.delay(plan, t_open - t, t_resp - t if fate == "responded" else None, sign)
 
     def _evicted(self, record, te: float) -> None:
         """A conversation pushed out of a full inbox at `te`: what had not happened by then never will."""
@@ -326,7 +349,7 @@ class World:
         H = self.horizon
         for s, queue in self.waiting.items():
             plan = self.pop.sender_plan[s]
-            for _t, _r, _body, cohort in queue:
+            for _t, cohort, _draws in queue:
                 self._blocked(plan, H, cohort)
                 if cohort:
                     self.book.cohort["waiting_end"][plan] += 1

@@ -101,7 +101,11 @@ class Inboxes:
                 order = self.arrival_order[r] = deque()
             order.append((msg_id, leave_time, record))
         self.delivered_total += 1
-        self.occupancy_days += self._clip(leave_time) - self._clip(t)
+        start = self.window_start
+        end = self.horizon if leave_time > self.horizon else leave_time
+        begin = start if t < start else t
+        if end > begin:
+            self.occupancy_days += end - begin
 
     def evict(self, r: int, t: float):
         """Removes the oldest conversation still in full inbox `r` at `t` (call `has_room` first).

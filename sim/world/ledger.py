@@ -43,7 +43,7 @@ class CreditLedger:
 
     __slots__ = (
         "credits_per_refresh", "cap", "lifetime", "period", "refund_keeps_date", "cancel_rule",
-        "lots", "balance", "next_refresh", "refunds", "closing_at", "active", "record", "now",
+        "lots", "balance", "next_refresh", "refunds", "closing_at", "active", "record", "now", "due",
     )
 
     def __init__(
@@ -85,6 +85,7 @@ class CreditLedger:
         if initial_credits:
             self._add_lot(0.0, initial_credits)
             record(GRANTED, 0.0, initial_credits)
+        self.due = self.next_change()  # nothing changes before this time: `spend` skips `advance` until then
 
     # -- the lazy clock ------------------------------------------------------------------------------------------
     def next_change(self) -> float:
@@ -126,6 +127,7 @@ class CreditLedger:
                 self._return_credit(t_rf, lot_time)
         if t > self.now:
             self.now = t
+        self.due = self.next_change()
 
     def _refresh(self, t: float) -> None:
         n = self.credits_per_refresh
@@ -180,13 +182,15 @@ class CreditLedger:
     # -- what senders and the world do ----------------------------------------------------------------------------
     def spend(self, t: float) -> float | None:
         """Spends the oldest credit at `t`; returns its grant time, or None when there is no credit."""
-        self.advance(t)
+        if t >= self.due:
+            self.advance(t)
         if not self.balance:
             return None
         lot = self.lots[0]
         lot_time = lot[0]
         if lot[1] == 1:
             self.lots.pop(0)
+            self.due = self.next_change()
         else:
             lot[1] -= 1
         self.balance -= 1
@@ -196,11 +200,14 @@ class CreditLedger:
     def refund_at(self, t: float, lot_time: float, tag=0) -> None:
         """Schedules the return of a credit (granted at `lot_time`) at time `t`, applied when the ledger is next touched."""
         heapq.heappush(self.refunds, (t, lot_time, tag))
+        if t < self.due:
+            self.due = t
 
     def refund_now(self, t: float, lot_time: float) -> None:
         """Returns a credit at once (an InMail that bounced)."""
         self.advance(t)
         self._return_credit(t, lot_time)
+        self.due = self.next_change()
 
     def cancel_refund(self, tag) -> bool:
         """Removes a scheduled refund by its tag (an InMail whose response will now never come)."""
@@ -209,6 +216,7 @@ class CreditLedger:
                 self.refunds[i] = self.refunds[-1]
                 self.refunds.pop()
                 heapq.heapify(self.refunds)
+                self.due = self.next_change()
                 return True
         return False
 
@@ -222,3 +230,4 @@ class CreditLedger:
             self._lose_all(t)
         else:
             self.closing_at = self.next_refresh
+        self.due = self.next_change()

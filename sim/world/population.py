@@ -49,11 +49,9 @@ class Population:
                 phases[start : start + self.plan_sizes[i]] = 0.0
         self.billing_phase = phases.tolist()
 
-        rates = scenario.recipients.checks_per_day.sample(streams("check_rate"), self.recipients)
-        self.check_rate = rates.tolist()
+        self.check_rate_array = scenario.recipients.checks_per_day.sample(streams("check_rate"), self.recipients)
 
         self._targeting_rng = streams("targeting")
-        self._target_buf: list[int] = []
         pop = scenario.targeting
         if pop.kind == "zipf" and pop.exponent > 0:
             weights = np.arange(1, self.recipients + 1, dtype=float) ** (-pop.exponent)
@@ -68,15 +66,10 @@ class Population:
             return np.full(self.recipients, 1.0 / self.recipients)
         return np.diff(np.concatenate([[0.0], self._cdf]))
 
-    def next_recipient(self) -> int:
-        buf = self._target_buf
-        if not buf:
-            rng = self._targeting_rng
-            if self._cdf is None:
-                draw = rng.integers(0, self.recipients, 8192)
-            else:
-                draw = np.searchsorted(self._cdf, rng.random(8192), side="right")
-                np.minimum(draw, self.recipients - 1, out=draw)
-            buf = draw[::-1].tolist()
-            self._target_buf = buf
-        return buf.pop()
+    def next_recipients(self, n: int) -> np.ndarray:
+        """The targets of the next `n` InMails."""
+        rng = self._targeting_rng
+        if self._cdf is None:
+            return rng.integers(0, self.recipients, n)
+        draw = np.searchsorted(self._cdf, rng.random(n), side="right")
+        return np.minimum(draw, self.recipients - 1)
