@@ -26,6 +26,7 @@ CREDIT_FLOWS = (
     "credits_lost_cancellation",
 )
 CREDIT_IN = ("credits_granted", "credits_refunded")
+SUBSCRIBER_FLOWS = ("new_subscribers", "cancellations", "switches_in", "switches_out")
 COHORT = (
     "attempted", "rejected_invalid", "blocked_no_credit", "waiting_end", "bounced_inbox_full", "delivered",
     "opened", "responded", "replied", "accepted", "declined", "expired_unanswered", "evicted", "pending_end",
@@ -34,7 +35,7 @@ INV_MONTH = 1.0 / DAYS_PER_MONTH
 DELAY_EDGES = [0.0, 1 / 24, 0.25, 0.5, 1, 2, 3, 5, 7, 14, 30, 60, 90, 180, 365, math.inf]
 
 TIMESERIES_COLUMNS = (
-    ["month", "month_start_day", "plan", "subscribers"]
+    ["month", "month_start_day", "plan", "subscribers"] + list(SUBSCRIBER_FLOWS)
     + list(MESSAGE_FLOWS) + list(CREDIT_FLOWS) + ["credits_balance_end", "revenue"]
 )
 
@@ -49,7 +50,11 @@ class Book:
         self.warmup = warmup
         self.months = max(1, math.ceil(horizon / DAYS_PER_MONTH - 1e-9))
         size = self.months * self.P
-        self.ts = {f: [0] * size for f in MESSAGE_FLOWS + CREDIT_FLOWS}
+        self.ts = {f: [0] * size for f in MESSAGE_FLOWS + CREDIT_FLOWS + SUBSCRIBER_FLOWS}
+        self.member_days = [0.0] * size  # subscribed member-days by month and plan: revenue accrues on them
+        self.window_member_days = [0.0] * self.P
+        self.subscriber_after = {f: [0] * self.P for f in SUBSCRIBER_FLOWS}
+        self.subscribers_before = [0] * self.P  # net members gained before the end of the warm-up
         self.credit_after = {f: [0] * self.P for f in CREDIT_FLOWS}
         self.credit_before = {f: [0] * self.P for f in CREDIT_FLOWS}
         self.cohort = {f: [0] * self.P for f in COHORT}
@@ -72,6 +77,28 @@ class Book:
             if m >= self.months:
                 m = self.months - 1
             self.ts[flow][m * self.P + plan] += n
+
+    def membership(self, plan: int, t: float, n: int, initial: bool = False) -> None:
+        """`n` members of `plan` start (n > 0) or stop (n < 0) being subscribed at `t`, until the horizon."""
+        H = self.horizon
+        if initial or t < self.warmup:
+            self.subscribers_before[plan] += n
+        start = max(t, self.warmup)
+        if H > start:
+            self.window_member_days[plan] += n * (H - start)
+        m = int(t / DAYS_PER_MONTH) if t > 0 else 0
+        while m < self.months:
+            a = max(t, m * DAYS_PER_MONTH)
+            b = min(H, (m + 1) * DAYS_PER_MONTH)
+            if b > a:
+                self.member_days[m * self.P + plan] += n * (b - a)
+            m += 1
+
+    def subscriber_event(self, flow: str, plan: int, t: float) -> None:
+        """A member joined, cancelled or switched (in or out) at `t`."""
+        self.event(flow, plan, t)
+        if t >= self.warmup:
+            self.subscriber_after[flow][plan] += 1
 
     def credit_recorder(self, plan: int):
         """The `record(flow, t, n)` function a ledger of this plan reports to."""
@@ -152,6 +179,13 @@ def check_identities(m: dict[str, float], where: str = "") -> None:
         problems.append(
             f"messages: delivered = {m['inmails_delivered']} but responded + expired + evicted + pending = {fates}"
         )
+    if "subscribers_end" in m:
+        joined = m["subscribers_start"] + m["new_subscribers"] + m["plan_switches_in"]
+        left = m["cancellations"] + m["plan_switches_out"] + m["subscribers_end"]
+        if joined != left:
+            problems.append(
+                f"subscribers: start + joined + switched in = {joined} but cancelled + switched out + end = {left}"
+            )
     kinds = m["inmails_replied"] + m["inmails_accepted"] + m["inmails_declined"]
     if m["inmails_responded"] != kinds:
         problems.append(f"messages: responded = {m['inmails_responded']} but replied + accepted + declined = {kinds}")

@@ -51,6 +51,65 @@ class Plan(_Model):
     inmails_per_month: float = Field(
         default=4.0, ge=0, description="mean InMails a member wishes to send per month (Poisson arrivals)"
     )
+    billing: Literal["monthly", "annual"] = Field(
+        default="monthly",
+        description="monthly billing, or annual billing at a discount (annual members can cancel only at renewal)",
+    )
+    annual_discount: float = Field(
+        default=0.0, ge=0, le=1, description="share of the monthly price saved by annual billing (0.2 = 20% off)"
+    )
+
+
+class PlanDynamics(_Model):
+    """How a plan gains and loses members (assumptions, not published facts: every report lists them).
+
+    New members arrive as a Poisson process of `arrivals_per_month * (price / reference_price) ** arrival_price_elasticity`
+    per month. Each month, each member leaves the plan with probability
+    `churn_per_month * (price / reference_price) ** churn_price_elasticity * exp(-churn_value_effect * v)`, where v is
+    the member's responses per month over the lookback; a leaving member moves to another plan with the shares of
+    `switch_to` (probabilities that add to the same modifiers), the rest cancel.
+    """
+
+    reference_price: Optional[float] = Field(
+        default=None, gt=0, description="dollars per month at which the base rates hold (null: the plan's price)"
+    )
+    arrivals_per_month: float = Field(default=0.0, ge=0, description="new members per month at the reference price")
+    arrival_price_elasticity: float = Field(
+        default=0.0, le=0, description="elasticity of arrivals to price (<= 0; -1.5: +10% price, -13% arrivals)"
+    )
+    churn_per_month: float = Field(
+        default=0.0, ge=0, le=1, description="monthly probability of cancelling at the reference price and no value"
+    )
+    churn_price_elasticity: float = Field(
+        default=0.0, ge=0, description="elasticity of churn to price (>= 0; 1: +10% price, +10% churn)"
+    )
+    churn_value_effect: float = Field(
+        default=0.0, ge=0,
+        description="how responses received keep members: churn is multiplied by exp(-effect x responses per month)",
+    )
+    switch_to: dict[str, float] = Field(
+        default_factory=dict,
+        description="monthly probability of moving to each other plan (same price and value modifiers as churn)",
+    )
+
+
+class PlanChange(_Model):
+    """A plan withdrawn at a given day, its members moved to another plan (their credits do not move)."""
+
+    plan: str = Field(description="the plan withdrawn")
+    at_day: float = Field(gt=0, description="day on which the plan is withdrawn")
+    move_to: str = Field(description="the plan its members move to")
+
+
+class Subscribers(_Model):
+    """Subscriber dynamics: members join, cancel and switch plans by price and by the value they got. Off by default."""
+
+    enabled: bool = Field(default=False, description="switch subscriber dynamics on")
+    value_lookback_months: int = Field(
+        default=3, ge=1, description="months of responses a member weighs when deciding to stay"
+    )
+    plans: dict[str, PlanDynamics] = Field(default_factory=dict, description="dynamics per plan (by plan name)")
+    withdrawals: list[PlanChange] = Field(default_factory=list, description="plans withdrawn during the run")
 
 
 class Population(_Model):
@@ -153,7 +212,9 @@ class Recipients(_Model):
     open_probability_late: float = Field(
         default=0.15, ge=0, le=1, description="probability of opening it at a check after the unread window"
     )
-    reply_probability: float = Field(default=0.12, ge=0, le=1, description="once opened, probability of a reply")
+    reply_probability: float = Field(
+        default=0.12, ge=0, le=1, description="once opened, probability of a reply (reply + accept + decline <= 1)"
+    )
     accept_probability: float = Field(default=0.06, ge=0, le=1, description="once opened, probability of an accept")
     decline_probability: float = Field(default=0.04, ge=0, le=1, description="once opened, probability of a decline")
     response_delay_days: Distribution = Field(
@@ -167,7 +228,7 @@ class Recipients(_Model):
     )
     send_day_factors: list[float] = Field(
         default_factory=lambda: [1.0] * 7,
-        description="response multipliers by the day of the week the InMail was sent, Monday first "
+        description="7 response multipliers (each >= 0) by the day of the week the InMail was sent, Monday first "
         "(day 0 of the clock is a Monday)",
     )
 
@@ -219,7 +280,7 @@ class Scenario(_Model):
     )
     plan_mix: dict[str, float] = Field(
         default_factory=lambda: {"premium_business": 1.0},
-        description="share of senders on each plan (sums to 1)",
+        description="share of senders on each plan: shares >= 0 that sum to 1, each naming a plan defined under plans",
     )
     sending: Sending = Field(default_factory=Sending)
     targeting: Popularity = Field(default_factory=Popularity)
@@ -227,6 +288,7 @@ class Scenario(_Model):
     inbox: Inbox = Field(default_factory=Inbox)
     recipients: Recipients = Field(default_factory=Recipients)
     refund: Refund = Field(default_factory=Refund)
+    subscribers: Subscribers = Field(default_factory=Subscribers)
 
     @field_validator("plans")
     @classmethod
@@ -257,6 +319,26 @@ class Scenario(_Model):
         if not math.isclose(total, 1.0, abs_tol=1e-6):
             raise ValueError(f"shares must sum to 1, got {total:g}")
         return v
+
+    @model_validator(mode="after")
+    def _dynamics_name_plans(self):
+        problems = []
+        dyn = self.subscribers
+        for name, d in dyn.plans.items():
+            if name not in self.plans:
+                problems.append(f"subscribers.plans names undefined plan {name}")
+            for target in d.switch_to:
+                if target not in self.plans:
+                    problems.append(f"subscribers.plans.{name}.switch_to names undefined plan {target}")
+            if sum(d.switch_to.values()) + d.churn_per_month > 1 + 1e-9:
+                problems.append(f"subscribers.plans.{name}: churn_per_month + switch_to shares must be <= 1")
+        for change in dyn.withdrawals:
+            for key in ("plan", "move_to"):
+                if getattr(change, key) not in self.plans:
+                    problems.append(f"subscribers.withdrawals: {key} names undefined plan {getattr(change, key)}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
     @property
     def plan_names(self) -> list[str]:

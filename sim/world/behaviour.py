@@ -57,9 +57,22 @@ class Behaviour:
     def length_factor(self, body_chars: int) -> float:
         return self.band_factors[bisect_left(self.band_bounds, body_chars)]
 
+    def open_delay(self, checks_per_day: float, e_fresh: float, e_late: float) -> float:
+        """Days from delivery to the first open (inf if never or after the response window), from two unit
+        exponential draws: the scalar twin of the batch formula in `draw`, for InMails whose recipient changed."""
+        a = checks_per_day * self.p_fresh
+        if a > 0:
+            dt = e_fresh / a
+            if dt <= self.unread_days:
+                return dt if dt < self.response_window else INF
+        b = checks_per_day * self.p_late
+        dt = self.unread_days + e_late / b if b > 0 else INF
+        return dt if dt < self.response_window else INF
+
     def draw(self, checks_per_day: np.ndarray, body_chars: np.ndarray):
-        """For a batch of InMails: open delays (days after delivery, inf if never, before expiry), the uniforms
-        that decide the response, the response delays (days after the open) and the body-length factors."""
+        """For a batch of InMails: open delays (days after delivery, inf if never, before expiry), the two unit
+        exponentials they came from, the uniforms that decide the response, the response delays (days after the
+        open) and the body-length factors."""
         n = len(body_chars)
         e = self.open_rng.standard_exponential((2, n))
         u = self.response_rng.random(n)
@@ -72,7 +85,7 @@ class Behaviour:
         dt_open = np.where(fresh <= self.unread_days, fresh, late)
         dt_open[dt_open >= self.response_window] = INF
         factor = self.band_factor_array[np.searchsorted(self.band_bound_array, body_chars, side="left")]
-        return dt_open, u, delay, factor
+        return dt_open, e[0], e[1], u, delay, factor
 
     def decide(self, dt_open: float, u: float, delay: float, factor: float, send_time: float):
         """(response kind, response delay after delivery) for one opened InMail sent at `send_time`."""

@@ -26,8 +26,9 @@ from sim.streams import Streams, replication_seed
 
 from .behaviour import NO_RESPONSE, RESPONSE_KINDS, Behaviour
 from .inbox import Inboxes
-from .ledger import CreditLedger
+from .members import Members
 from .population import Population
+from .subscribers import SubscriberDynamics
 
 INF = math.inf
 WISH_BATCH = 4096
@@ -63,13 +64,14 @@ class World:
         self.p_followup = sc.sending.followup_probability
 
         self.plans = [sc.plans[name] for name in pop.plan_names]
-        self.ledgers = self._open_ledgers()
+        self.members = Members(self, track_value=sc.subscribers.enabled)
+        self.ledgers = self.members.ledgers
+        self.dynamics = SubscriberDynamics(self, streams)
         self.waiting: dict[int, deque] = {}
         self.wake_at: dict[int, float] = {}
         self.last_recipient = [-1] * pop.senders
         self.delivered_to = [0] * pop.recipients
         self.bounced_at: dict[int, int] = {}
-        self.evicted_at: dict[int, int] = {}
         self.next_msg_id = 0
         self.simpy_events = 0
 
@@ -81,85 +83,90 @@ class World:
         self.send_rng, self.pick_rng = streams("sending"), streams("sender_pick")
         self.subject_dist, self.body_dist = msg.subject_length_chars, msg.body_length_chars
 
-        weights = [pop.plan_sizes[i] * self.plans[i].inmails_per_month for i in range(len(self.plans))]
-        self.wish_rate = sum(weights) / DAYS_PER_MONTH  # wishes per day, all senders
-        self.weights = weights
+        self.wish_rate = 0.0  # set by _set_weights at the first month boundary
+
+    # -- processes --------------------------------------------------------------------------------------------------
+    def _set_weights(self) -> None:
+        """Wish rates by plan slot capacity: a plan with capacity c and demand d per member draws c * d wishes."""
+        caps = self.members.capacity
+        weights = [caps[i] * self.plans[i].inmails_per_month for i in range(len(self.plans))]
         self.weight_array = np.asarray(weights, dtype=float)
         self.cum_weight_array = np.cumsum(self.weight_array)
         self.total_weight = float(self.cum_weight_array[-1])
-        self.size_array = np.asarray(pop.plan_sizes, dtype=np.int64)
-        self.start_array = np.asarray(pop.plan_start, dtype=np.int64)
+        self.capacity_array = np.asarray(caps, dtype=np.int64)
+        self.wish_rate = self.total_weight / DAYS_PER_MONTH  # wishes per day over all slots
 
-    def _open_ledgers(self) -> list[CreditLedger]:
-        ledgers = []
-        refund_keeps_date = self.scenario.refund.lot == "original"
-        for i, plan in enumerate(self.plans):
-            record = self.book.credit_recorder(i)
-            start = self.pop.plan_start[i]
-            for s in range(start, start + self.pop.plan_sizes[i]):
-                # the last refresh before time 0 happened at phase - one month: everyone starts with a grant
-                first = self.pop.billing_phase[s] - DAYS_PER_MONTH if self.pop.billing_phase[s] > 0 else 0.0
-                ledger = CreditLedger(
-                    plan.credits_per_month, plan.balance_cap, plan.credit_lifetime_days, DAYS_PER_MONTH, first,
-                    record=record, refund_keeps_date=refund_keeps_date, cancel_rule=plan.on_cancel,
-                    initial_credits=plan.initial_credits,
-                )
-                ledger.advance(0.0)
-                ledgers.append(ledger)
-        return ledgers
-
-    # -- processes --------------------------------------------------------------------------------------------------
     def _draw_wishes(self, t0: float, n: int):
-        """The next `n` wishes after `t0`: times, senders, plans, content and the recipients' draws, as lists."""
-        pop = self.pop
+        """The next `n` wishes after `t0`: times, plans, member slots, content and the recipients' draws."""
         times = t0 + np.cumsum(self.send_rng.standard_exponential(n)) / self.wish_rate
         x = self.pick_rng.random(n) * self.total_weight
-        plans = np.minimum(np.searchsorted(self.cum_weight_array, x, side="right"), len(self.weights) - 1)
+        plans = np.minimum(np.searchsorted(self.cum_weight_array, x, side="right"), len(self.plans) - 1)
         frac = (x - (self.cum_weight_array[plans] - self.weight_array[plans])) / self.weight_array[plans]
-        sizes = self.size_array[plans]
-        senders = self.start_array[plans] + np.minimum((frac * sizes).astype(np.int64), sizes - 1)
+        caps = self.capacity_array[plans]
+        slots = np.minimum((frac * caps).astype(np.int64), caps - 1)
         subject = np.rint(self.subject_dist.sample(self.length_rng, n))
         body = np.rint(self.body_dist.sample(self.length_rng, n)).astype(np.int64)
         u = self.content_rng.random((2, n))
         valid = (subject <= self.subject_limit) & (body <= self.body_limit)
         if self.html_blocked:
             valid &= u[0] >= self.p_html
-        targets = pop.next_recipients(n)
-        return times.tolist(), senders.tolist(), plans.tolist(), valid.tolist(), body, u[1].tolist(), targets
+        targets = self.pop.next_recipients(n)
+        dt_open, e_fresh, e_late, u_resp, delay, factor = self.behaviour.draw(self.pop.check_rate_array[targets], body)
+        return (times.tolist(), plans.tolist(), slots.tolist(), valid.tolist(), u[1].tolist(), targets.tolist(),
+                dt_open.tolist(), e_fresh.tolist(), e_late.tolist(), u_resp.tolist(), delay.tolist(), factor.tolist())
 
     def _wishes(self):
-        """The merged Poisson stream of every sender's wishes to send, handled in batches.
+        """The merged Poisson stream of every member's wishes to send, handled in batches.
 
         Wishes cannot affect each other's timing, so they are processed straight from the batch; the process only
-        yields to SimPy when another event (a sender's wake-up) is due first, which keeps time order exact.
+        yields to SimPy when another event (a wake-up, a member joining or leaving) is due first, which keeps time
+        order exact. At each month boundary subscriber dynamics decide the month; if a plan may outgrow its slots,
+        the stream is redrawn from the boundary with more slots (exact: the Poisson stream is memoryless).
         """
-        if self.wish_rate <= 0:
-            return
         env, H, book, last, p_follow = self.env, self.horizon, self.book, self.last_recipient, self.p_followup
-        waiting, ledgers, warmup = self.waiting, self.ledgers, self.warmup
-        rate_array = self.pop.check_rate_array
+        waiting, ledgers, warmup, members = self.waiting, self.ledgers, self.warmup, self.members
+        active, rate = members.active, self.pop.check_rate
+        open_delay = self.behaviour.open_delay
+        month, boundary = 0, 0.0
         t = 0.0
         while True:
-            times, senders, plans, valid, body, u_follow, targets = self._draw_wishes(t, WISH_BATCH)
-            # recipients first (follow-ups go back to the sender's previous recipient), then their draws at once
-            recipients = targets.tolist()
-            for i in range(WISH_BATCH):
-                if valid[i]:
-                    s = senders[i]
-                    prev = last[s]
-                    if prev >= 0 and u_follow[i] < p_follow:
-                        recipients[i] = prev
-                    last[s] = recipients[i]
-            dt_open, u, delay, factor = self.behaviour.draw(rate_array[recipients], body)
-            dt_open, u, delay, factor, body = dt_open.tolist(), u.tolist(), delay.tolist(), factor.tolist(), body.tolist()
-            for i in range(WISH_BATCH):
+            if boundary <= t and boundary <= H:  # decide the month that starts at `boundary`
+                if env.peek() <= boundary:
+                    yield env.timeout(boundary - env.now)
+                peak = self.dynamics.boundary(month, boundary)
+                grown = False
+                for p, need in peak.items():
+                    if need > members.capacity[p]:
+                        members.capacity[p] = need + need // 4 + 1
+                        grown = True
+                if grown or month == 0:
+                    self._set_weights()
+                t = boundary
+                month += 1
+                boundary = month * DAYS_PER_MONTH
+            if self.wish_rate <= 0:
+                if boundary > H:
+                    return
+                t = boundary
+                continue
+            n = int(min(WISH_BATCH, (boundary - t) * self.wish_rate * 1.1 + 64))
+            (times, plans, slots, valid, u_follow, targets, dt_open, e_fresh, e_late, u_resp, delay,
+             factor) = self._draw_wishes(t, n)
+            for i in range(n):
                 t = times[i]
+                if t > boundary:  # the rest of this batch is redrawn after the boundary's decisions
+                    t = boundary
+                    break
                 if t > H:
                     return
-                if env.peek() <= t:  # a wake-up comes first: let SimPy run it
+                if env.peek() <= t:  # something else comes first: let SimPy run it
                     yield env.timeout(t - env.now)
                     self.simpy_events += 1
-                s, plan, cohort = senders[i], plans[i], t >= warmup
+                plan = plans[i]
+                members_p = active[plan]
+                if slots[i] >= len(members_p):
+                    continue  # an empty slot: no wish (thinning)
+                s, cohort = members_p[slots[i]], t >= warmup
                 book.event("attempted", plan, t)
                 if cohort:
                     book.cohort["attempted"][plan] += 1
@@ -168,7 +175,13 @@ class World:
                     if cohort:
                         book.cohort["rejected_invalid"][plan] += 1
                     continue
-                draws = (recipients[i], dt_open[i], u[i], delay[i], factor[i])
+                r, dt = targets[i], dt_open[i]
+                prev = last[s]
+                if prev >= 0 and u_follow[i] < p_follow and prev != r:  # a follow-up to the previous recipient
+                    r = prev
+                    dt = open_delay(rate[r], e_fresh[i], e_late[i])
+                last[s] = r
+                draws = (r, dt, u_resp[i], delay[i], factor[i])
                 queue = waiting.get(s)
                 if queue:  # earlier wishes are still waiting: keep the order
                     queue.append((t, cohort, draws))
@@ -182,6 +195,19 @@ class World:
                         self._schedule_wake(s, t)
                     continue
                 self._send(s, plan, t, lot, cohort, draws)
+
+    def sender_joined(self, s: int) -> None:
+        """Called by Members when a subscription starts: extend the per-sender lists."""
+        self.last_recipient.append(-1)
+
+    def drop_waiting(self, s: int, t: float) -> None:
+        """A member leaves: wishes still waiting for a credit are dropped as blocked."""
+        queue = self.waiting.pop(s, None)
+        if queue:
+            plan = self.members.sender_plan[s]
+            for _t, cohort, _draws in queue:
+                self._blocked(plan, t, cohort)
+        self.wake_at.pop(s, None)
 
     def _blocked(self, plan: int, t: float, cohort: bool) -> None:
         self.book.event("blocked_no_credit", plan, t)
@@ -210,7 +236,7 @@ class World:
         queue = self.waiting.get(s)
         if not queue:
             return
-        plan = self.pop.sender_plan[s]
+        plan = self.members.sender_plan[s]
         ledger = self.ledgers[s]
         while queue:
             t_wish, cohort, draws = queue[0]
@@ -264,9 +290,9 @@ class World:
         record = (msg_id, s, plan, t, t_open, kind, t_resp, lot, cohort, refund_t) if self.evict_mode else None
         inboxes.deliver(r, t, leave, msg_id, record)
         self.delivered_to[r] += 1
-        self._count(plan, t, t_open, kind, t_resp, cohort, +1)
+        self._count(s, plan, t, t_open, kind, t_resp, cohort, +1)
 
-    def _count(self, plan, t, t_open, kind, t_resp, cohort, sign) -> None:
+    def _count(self, s, plan, t, t_open, kind, t_resp, cohort, sign) -> None:
         """Counts (sign +1) or withdraws (sign -1) a delivered InMail's future as decided at delivery."""
         book, H = self.book, self.horizon
         event = book.event
@@ -282,6 +308,8 @@ class World:
             fate = "expired_unanswered" if expiry <= H else "pending_end"
         if fate == "responded":
             event("responded", plan, t_resp, sign)
+            if self.members.track_value:
+                self.members.note_response(s, t_resp, sign)
         elif fate == "expired_unanswered":
             event("expired_unanswered", plan, expiry, sign)
         if not cohort:
@@ -302,7 +330,7 @@ class World:
         r_answered = kind != NO_RESPONSE and t_resp <= te
         if r_answered:
             return  # an answered conversation archived early: its InMail's fate is already sealed
-        self._count(plan, t, t_open, kind, t_resp, cohort, -1)
+        self._count(s, plan, t, t_open, kind, t_resp, cohort, -1)
         opened = t_open <= te
         self._count_evicted(plan, t, t_open if opened else INF, te, cohort)
         ledger = self.ledgers[s]
@@ -348,7 +376,7 @@ class World:
     def _close(self) -> None:
         H = self.horizon
         for s, queue in self.waiting.items():
-            plan = self.pop.sender_plan[s]
+            plan = self.members.sender_plan[s]
             for _t, cohort, _draws in queue:
                 self._blocked(plan, H, cohort)
                 if cohort:

@@ -57,6 +57,7 @@ class CreditLedger:
         refund_keeps_date: bool = True,
         cancel_rule: str = "forfeit",
         initial_credits: int = 0,
+        start: float = 0.0,
     ):
         if credits_per_refresh < 0:
             raise ValueError(f"credits_per_refresh must be >= 0, got {credits_per_refresh}")
@@ -81,10 +82,10 @@ class CreditLedger:
         self.closing_at = INF  # when credits kept after a cancellation are lost
         self.active = True
         self.record = record
-        self.now = min(0.0, float(first_refresh))
+        self.now = min(float(start), float(first_refresh))
         if initial_credits:
-            self._add_lot(0.0, initial_credits)
-            record(GRANTED, 0.0, initial_credits)
+            self._add_lot(start, initial_credits)
+            record(GRANTED, start, initial_credits)
         self.due = self.next_change()  # nothing changes before this time: `spend` skips `advance` until then
 
     # -- the lazy clock ------------------------------------------------------------------------------------------
@@ -180,6 +181,14 @@ class CreditLedger:
         self.balance = 0
 
     # -- what senders and the world do ----------------------------------------------------------------------------
+    def grant(self, t: float, n: int) -> None:
+        """Grants `n` credits at `t` outside the refresh schedule (e.g. with a new subscription)."""
+        self.advance(t)
+        if n:
+            self._add_lot(t, n)
+            self.record(GRANTED, t, n)
+        self.due = self.next_change()
+
     def spend(self, t: float) -> float | None:
         """Spends the oldest credit at `t`; returns its grant time, or None when there is no credit."""
         if t >= self.due:

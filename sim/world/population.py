@@ -33,8 +33,10 @@ class Population:
     """The members of one replication: senders by plan, their billing phases, recipients and their check rates."""
 
     def __init__(self, scenario: Scenario, streams: Streams):
-        self.plan_names = list(scenario.plan_mix)
-        sizes = plan_sizes(scenario.population.senders, scenario.plan_mix)
+        # plans in the mix first; plans outside it start empty (members may join or move to them)
+        self.plan_names = list(scenario.plan_mix) + [p for p in scenario.plans if p not in scenario.plan_mix]
+        mix = {p: scenario.plan_mix.get(p, 0.0) for p in self.plan_names}
+        sizes = plan_sizes(scenario.population.senders, mix)
         self.plan_sizes = [sizes[p] for p in self.plan_names]
         self.plan_start = list(np.concatenate([[0], np.cumsum(self.plan_sizes)[:-1]]).astype(int))
         self.senders = scenario.population.senders
@@ -50,6 +52,7 @@ class Population:
         self.billing_phase = phases.tolist()
 
         self.check_rate_array = scenario.recipients.checks_per_day.sample(streams("check_rate"), self.recipients)
+        self.check_rate = self.check_rate_array.tolist()
 
         self._targeting_rng = streams("targeting")
         pop = scenario.targeting

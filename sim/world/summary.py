@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from sim.metrics import (
-    CREDIT_FLOWS, CREDIT_IN, DELAY_EDGES, MESSAGE_FLOWS, ReplicationResult, ratio,
+    CREDIT_FLOWS, CREDIT_IN, DELAY_EDGES, MESSAGE_FLOWS, SUBSCRIBER_FLOWS, ReplicationResult, ratio,
 )
 from sim.scenario.schema import DAYS_PER_MONTH
 
@@ -34,42 +34,63 @@ def _plan_metrics(world, plan: int | None) -> dict[str, float]:
     m["credits_initial"] = sum(before[f] if f in CREDIT_IN else -before[f] for f in CREDIT_FLOWS)
     for f in CREDIT_FLOWS:
         m[f] = total(book.credit_after, f)
-    members = range(world.pop.senders) if plan is None else range(
-        world.pop.plan_start[plan], world.pop.plan_start[plan] + world.pop.plan_sizes[plan]
-    )
-    ledgers = world.ledgers
-    m["credits_balance_end"] = int(sum(ledgers[s].balance for s in members))
+    members = world.members
+    wanted = set(idx)
+    m["credits_balance_end"] = int(sum(
+        ledger.balance for s, ledger in enumerate(world.ledgers) if members.sender_plan[s] in wanted
+    ))
     wasted = m["credits_expired"] + m["credits_forfeited_cap"] + m["credits_lost_cancellation"]
     m["wasted_credit_share"] = ratio(wasted, m["credits_granted"])
 
-    window_months = (world.horizon - world.warmup) / DAYS_PER_MONTH
+    # subscribers: at the end of the warm-up, the flows after it, and at the horizon
+    m["subscribers_start"] = int(sum(book.subscribers_before[i] for i in idx))
+    m["new_subscribers"] = total(book.subscriber_after, "new_subscribers")
+    m["cancellations"] = total(book.subscriber_after, "cancellations")
+    m["plan_switches_in"] = total(book.subscriber_after, "switches_in")
+    m["plan_switches_out"] = total(book.subscriber_after, "switches_out")
+    m["plan_switches"] = m["plan_switches_out"] if plan is None else m["plan_switches_in"] + m["plan_switches_out"]
+    m["subscribers_end"] = int(sum(members.count(i) for i in idx))
+
+    member_months = sum(book.window_member_days[i] for i in idx) / DAYS_PER_MONTH
     m["revenue"] = float(sum(
-        world.pop.plan_sizes[i] * world.plans[i].price_per_month * window_months for i in idx
+        book.window_member_days[i] / DAYS_PER_MONTH * _monthly_price(world.plans[i]) for i in idx
     ))
+    m["mrr"] = float(sum(members.count(i) * _monthly_price(world.plans[i]) for i in idx))
+    m["arpu"] = ratio(m["revenue"], member_months)
     m["cost_per_response"] = ratio(m["revenue"], m["inmails_responded"])
+    m["revenue_per_response"] = m["cost_per_response"]
+    m["effective_price_per_credit_used"] = ratio(m["revenue"], m["credits_spent"] - m["credits_refunded"])
     m["mean_time_to_open_days"] = ratio(sum(book.open_delay_sum[i] for i in idx), m["inmails_opened"])
     m["mean_time_to_respond_days"] = ratio(sum(book.respond_delay_sum[i] for i in idx), m["inmails_responded"])
     return m
+
+
+def _monthly_price(plan) -> float:
+    """What a member pays per month: the list price, less the annual discount for annual billing."""
+    return plan.price_per_month * (1 - plan.annual_discount if plan.billing == "annual" else 1.0)
 
 
 def _timeseries(world) -> list[dict]:
     book, pop = world.book, world.pop
     rows = []
     balance = [0] * book.P
+    subscribers = list(pop.plan_sizes)
     for month in range(book.months):
         start = month * DAYS_PER_MONTH
-        in_horizon = max(0.0, min(world.horizon, start + DAYS_PER_MONTH) - start) / DAYS_PER_MONTH
         for p, name in enumerate(pop.plan_names):
             k = month * book.P + p
-            row = {"month": month, "month_start_day": round(start, 6), "plan": name,
-                   "subscribers": pop.plan_sizes[p]}
+            subscribers[p] += (book.ts["new_subscribers"][k] + book.ts["switches_in"][k]
+                               - book.ts["cancellations"][k] - book.ts["switches_out"][k])
+            row = {"month": month, "month_start_day": round(start, 6), "plan": name, "subscribers": subscribers[p]}
+            for f in SUBSCRIBER_FLOWS:
+                row[f] = book.ts[f][k]
             for f in MESSAGE_FLOWS:
                 row[f] = book.ts[f][k]
             for f in CREDIT_FLOWS:
                 row[f] = book.ts[f][k]
                 balance[p] += book.ts[f][k] if f in CREDIT_IN else -book.ts[f][k]
             row["credits_balance_end"] = balance[p]
-            row["revenue"] = pop.plan_sizes[p] * world.plans[p].price_per_month * in_horizon
+            row["revenue"] = book.member_days[k] / DAYS_PER_MONTH * _monthly_price(world.plans[p])
             rows.append(row)
     return rows
 
@@ -82,9 +103,9 @@ def _hist(values: list[int]) -> dict:
 def _distributions(world) -> dict:
     pop, inboxes, book = world.pop, world.inboxes, world.book
     balances = {}
+    members = world.members
     for p, name in enumerate(pop.plan_names):
-        start = pop.plan_start[p]
-        balances[name] = _hist([world.ledgers[s].balance for s in range(start, start + pop.plan_sizes[p])])
+        balances[name] = _hist([world.ledgers[s].balance for s in members.active[p]])
     delivered = np.asarray(world.delivered_to)
     k = min(TOP_RECIPIENTS, len(delivered))
     top = np.argsort(-delivered, kind="stable")[:k]

@@ -1,0 +1,152 @@
+"""Subscriber dynamics: members join, cancel and switch plans by price and by the value they received.
+
+At each month boundary every plan draws the month's new members (a Poisson number at uniform times within the
+month, at the base rate times (price / reference price) ** arrival elasticity) and decides, for each member, whether
+they leave during the month: with probability churn x (price / reference) ** churn elasticity x exp(-value effect x
+responses per month over the lookback), split between cancelling and moving to the plans in `switch_to` in
+proportion to their base rates. Annual members decide only in the month of their renewal. A member who leaves does
+so at a uniform time within the month; a member whose plan keeps credits to the end of the cycle keeps sending until
+then. Withdrawn plans move all their members to another plan on the given day and take no new members after it.
+
+These are assumptions, not published facts: every report that uses them lists them. With every rate at zero the
+world is exactly the fixed population (the draws come from streams of their own).
+"""
+from __future__ import annotations
+
+import math
+from functools import partial
+
+import numpy as np
+
+from sim.scenario.schema import DAYS_PER_MONTH
+
+INF = math.inf
+
+
+class SubscriberDynamics:
+    """Month-boundary decisions of who joins, leaves and switches, scheduled on the world's SimPy clock."""
+
+    def __init__(self, world, streams):
+        self.world = world
+        sc = world.scenario
+        self.config = sc.subscribers
+        self.enabled = sc.subscribers.enabled
+        self.plan_index = {name: i for i, name in enumerate(world.pop.plan_names)}
+        self.rng_arrivals = streams("subscriber_arrivals")
+        self.rng_decisions = streams("subscriber_decisions")
+        self.rng_timing = streams("subscriber_timing")
+        self.withdrawn_at = [INF] * len(world.plans)
+        for change in self.config.withdrawals:
+            i = self.plan_index[change.plan]
+            self.withdrawn_at[i] = min(self.withdrawn_at[i], change.at_day)
+
+    def _modifiers(self, p: int):
+        dyn = self.config.plans.get(self.world.pop.plan_names[p])
+        if dyn is None:
+            return None
+        plan = self.world.plans[p]
+        ref = dyn.reference_price or plan.price_per_month
+        ratio = plan.price_per_month / ref if ref else 1.0
+        return dyn, ratio
+
+    def boundary(self, month: int, t: float) -> dict[int, int]:
+        """Decides the month starting at `t`; schedules its changes. Returns the most members each plan can reach."""
+        world, members = self.world, self.world.members
+        peak = {p: members.count(p) for p in range(len(world.plans))}
+        if not self.enabled:
+            return peak
+        end = t + DAYS_PER_MONTH
+        for change in self.config.withdrawals:
+            if t <= change.at_day < end:
+                src, dst = self.plan_index[change.plan], self.plan_index[change.move_to]
+                peak[dst] += members.count(src)
+                self._at(change.at_day, partial(self._withdraw, src, dst))
+        for p in range(len(world.plans)):
+            mod = self._modifiers(p)
+            if mod is None:
+                continue
+            dyn, ratio = mod
+            rate = dyn.arrivals_per_month * ratio ** dyn.arrival_price_elasticity
+            n = int(self.rng_arrivals.poisson(rate)) if rate > 0 else 0
+            times = np.sort(t + self.rng_timing.random(n) * DAYS_PER_MONTH)
+            for tj in times.tolist():
+                if tj < self.withdrawn_at[p] and tj <= world.horizon:
+                    peak[p] += 1
+                    self._at(tj, partial(self._join, p))
+            self._decide_leavers(p, month, t, dyn, ratio, peak)
+        return peak
+
+    def _decide_leavers(self, p, month, t, dyn, ratio, peak) -> None:
+        members = self.world.members
+        ids = list(members.active[p])
+        targets = [self.plan_index[name] for name in dyn.switch_to]
+        base = np.array([dyn.churn_per_month] + [dyn.switch_to[name] for name in dyn.switch_to])
+        if not ids or base.sum() == 0:
+            return
+        u = self.rng_decisions.random(len(ids))
+        when = t + self.rng_timing.random(len(ids)) * DAYS_PER_MONTH
+        factor = np.full(len(ids), ratio ** dyn.churn_price_elasticity)
+        if dyn.churn_value_effect and members.track_value:
+            lookback = self.config.value_lookback_months
+            value = np.array([members.value(s, month, lookback) for s in ids])
+            factor *= np.exp(-dyn.churn_value_effect * value)
+        probs = factor[:, None] * base[None, :]
+        total = probs.sum(axis=1, keepdims=True)
+        probs = np.where(total > 1, probs / np.maximum(total, 1e-300), probs)
+        choice = (u[:, None] >= np.cumsum(probs, axis=1)).sum(axis=1)  # len(base) means: stays
+        if self.world.plans[p].billing == "annual":  # annual members decide only in the month of their renewal
+            months_in = np.rint((t - np.array([members.joined_at[s] for s in ids])) / DAYS_PER_MONTH)
+            choice[(months_in <= 0) | (months_in % 12 != 0)] = len(base)
+        for k in np.flatnonzero(choice < len(base)).tolist():
+            target = None if choice[k] == 0 else targets[choice[k] - 1]
+            if target is not None:
+                peak[target] += 1
+            self._at(float(when[k]), partial(self._leave, ids[k], target))
+
+    # -- the changes, at their times ------------------------------------------------------------------------------
+    def _at(self, t: float, action) -> None:
+        env = self.world.env
+        env.timeout(max(0.0, t - env.now)).callbacks.append(lambda _event, t=t: action(t))
+
+    def _join(self, p: int, t: float) -> None:
+        s = self.world.members.join(p, t)
+        self.world.book.subscriber_event("new_subscribers", p, t)
+        return s
+
+    def _leave(self, s: int, target: int | None, t: float) -> None:
+        world, members = self.world, self.world.members
+        if not members.is_active(s):
+            return  # already moved (its plan was withdrawn)
+        p = members.sender_plan[s]
+        plan = world.plans[p]
+        if target is None and plan.on_cancel == "keep_until_cycle_end":
+            # credits stay usable to the end of the billing cycle, so the member keeps sending until then
+            ledger = members.ledgers[s]
+            ledger.cancel(t)  # no more refreshes; the balance lapses at the cycle's end
+            if ledger.closing_at <= world.horizon:
+                self._at(ledger.closing_at, partial(self._end_of_cycle, s))
+            return
+        world.drop_waiting(s, t)
+        members.leave(s, t)
+        if target is None:
+            world.book.subscriber_event("cancellations", p, t)
+        else:
+            world.book.subscriber_event("switches_out", p, t)
+            members.join(target, t)
+            world.book.subscriber_event("switches_in", target, t)
+
+    def _end_of_cycle(self, s: int, t: float) -> None:
+        members = self.world.members
+        if members.is_active(s):
+            self.world.drop_waiting(s, t)
+            members.leave(s, t)
+            self.world.book.subscriber_event("cancellations", members.sender_plan[s], t)
+
+    def _withdraw(self, src: int, dst: int, t: float) -> None:
+        members, book = self.world.members, self.world.book
+        for s in list(members.active[src]):
+            self.world.drop_waiting(s, t)
+            members.leave(s, t)
+            book.subscriber_event("switches_out", src, t)
+            members.join(dst, t)
+            book.subscriber_event("switches_in", dst, t)
