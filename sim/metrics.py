@@ -14,6 +14,8 @@ import math
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from sim.errors import AccountingError
 from sim.scenario.schema import DAYS_PER_MONTH
 
@@ -191,3 +193,84 @@ def check_identities(m: dict[str, float], where: str = "") -> None:
         problems.append(f"messages: responded = {m['inmails_responded']} but replied + accepted + declined = {kinds}")
     if problems:
         raise AccountingError(f"{where}: " + "; ".join(problems) if where else "; ".join(problems))
+
+
+class DeliveryLog:
+    """InMails delivered since the last flush, counted in bulk with numpy.
+
+    The fate of a delivered InMail (open, response, expiry) is known when it is delivered, so counting it costs the
+    engine a few list appends; `flush` then bins a whole batch by month, plan and fate at once. Corrections for
+    evicted InMails go straight to the book (they are additive, so order does not matter).
+    """
+
+    def __init__(self, book: "Book", response_window: float, members=None):
+        self.book = book
+        self.response_window = response_window
+        self.members = members  # set when responses received must be tracked per member
+        self.sender: list[int] = []
+        self.plan: list[int] = []
+        self.t: list[float] = []
+        self.t_open: list[float] = []
+        self.kind: list[int] = []
+        self.t_resp: list[float] = []
+        self.cohort: list[bool] = []
+
+    def _bin(self, name: str, times, plans) -> None:
+        book = self.book
+        months = np.minimum((times * INV_MONTH).astype(np.int64), book.months - 1)
+        counts = np.bincount(months * book.P + plans, minlength=book.months * book.P)
+        target = book.ts[name]
+        for k in np.flatnonzero(counts).tolist():
+            target[k] += int(counts[k])
+
+    def flush(self) -> None:
+        if not self.t:
+            return
+        book, H, P = self.book, self.book.horizon, self.book.P
+        plan = np.asarray(self.plan, dtype=np.int64)
+        t = np.asarray(self.t)
+        t_open = np.asarray(self.t_open)
+        kind = np.asarray(self.kind, dtype=np.int64)
+        t_resp = np.asarray(self.t_resp)
+        cohort = np.asarray(self.cohort, dtype=bool)
+        opened = t_open <= H
+        responded = (kind > 0) & (t_resp <= H)
+        expiry = t + self.response_window
+        expired = (kind == 0) & (expiry <= H)
+        self._bin("delivered", t, plan)
+        self._bin("opened", t_open[opened], plan[opened])
+        self._bin("responded", t_resp[responded], plan[responded])
+        self._bin("expired_unanswered", expiry[expired], plan[expired])
+        if self.members is not None:
+            senders = np.asarray(self.sender, dtype=np.int64)[responded].tolist()
+            for s, when in zip(senders, t_resp[responded].tolist()):
+                self.members.note_response(s, when, 1)
+        c = book.cohort
+
+        def count(name, mask):
+            got = np.bincount(plan[mask & cohort], minlength=P)
+            for p in range(P):
+                c[name][p] += int(got[p])
+
+        count("delivered", np.ones_like(cohort))
+        count("opened", opened)
+        count("responded", responded)
+        count("replied", responded & (kind == 1))
+        count("accepted", responded & (kind == 2))
+        count("declined", responded & (kind == 3))
+        count("expired_unanswered", expired)
+        count("pending_end", ~responded & ~expired)
+        mask = cohort & opened
+        sums = np.bincount(plan[mask], weights=(t_open - t)[mask], minlength=P)
+        hist = np.histogram((t_open - t)[mask], bins=DELAY_EDGES)[0]
+        mask_r = cohort & responded
+        sums_r = np.bincount(plan[mask_r], weights=(t_resp - t)[mask_r], minlength=P)
+        hist_r = np.histogram((t_resp - t)[mask_r], bins=DELAY_EDGES)[0]
+        for p in range(P):
+            book.open_delay_sum[p] += float(sums[p])
+            book.respond_delay_sum[p] += float(sums_r[p])
+        for k in range(len(hist)):
+            book.open_hist[k] += int(hist[k])
+            book.respond_hist[k] += int(hist_r[k])
+        for buf in (self.sender, self.plan, self.t, self.t_open, self.kind, self.t_resp, self.cohort):
+            buf.clear()

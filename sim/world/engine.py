@@ -19,7 +19,8 @@ import numpy as np
 import simpy
 
 from sim.metrics import (
-    CREDIT_FLOWS, CREDIT_IN, DELAY_EDGES, MESSAGE_FLOWS, Book, ReplicationResult, check_identities, ratio,
+    CREDIT_FLOWS, CREDIT_IN, DELAY_EDGES, MESSAGE_FLOWS, Book, DeliveryLog, ReplicationResult, check_identities,
+    ratio,
 )
 from sim.scenario.schema import DAYS_PER_MONTH, Scenario
 from sim.streams import Streams, replication_seed
@@ -67,6 +68,10 @@ class World:
         self.members = Members(self, track_value=sc.subscribers.enabled)
         self.ledgers = self.members.ledgers
         self.dynamics = SubscriberDynamics(self, streams)
+        self.log = DeliveryLog(self.book, self.response_window, self.members if sc.subscribers.enabled else None)
+        log = self.log
+        self.log_appends = (log.sender.append, log.plan.append, log.t.append, log.t_open.append, log.kind.append,
+                            log.t_resp.append, log.cohort.append)
         self.waiting: dict[int, deque] = {}
         self.wake_at: dict[int, float] = {}
         self.last_recipient = [-1] * pop.senders
@@ -130,6 +135,7 @@ class World:
         month, boundary = 0, 0.0
         t = 0.0
         while True:
+            self.log.flush()  # count what the last batch delivered (members' value feeds the boundary decisions)
             if boundary <= t and boundary <= H:  # decide the month that starts at `boundary`
                 if env.peek() <= boundary:
                     yield env.timeout(boundary - env.now)
@@ -290,7 +296,14 @@ class World:
         record = (msg_id, s, plan, t, t_open, kind, t_resp, lot, cohort, refund_t) if self.evict_mode else None
         inboxes.deliver(r, t, leave, msg_id, record)
         self.delivered_to[r] += 1
-        self._count(s, plan, t, t_open, kind, t_resp, cohort, +1)
+        log_sender, log_plan, log_t, log_open, log_kind, log_resp, log_cohort = self.log_appends
+        log_sender(s)
+        log_plan(plan)
+        log_t(t)
+        log_open(t_open)
+        log_kind(kind)
+        log_resp(t_resp)
+        log_cohort(cohort)
 
     def _count(self, s, plan, t, t_open, kind, t_resp, cohort, sign) -> None:
         """Counts (sign +1) or withdraws (sign -1) a delivered InMail's future as decided at delivery."""
@@ -382,6 +395,7 @@ class World:
                 if cohort:
                     self.book.cohort["waiting_end"][plan] += 1
         self.waiting = {}
+        self.log.flush()
         for ledger in self.ledgers:
             ledger.advance(H)
         self.inboxes.close()
