@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class _Dist(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -41,7 +41,7 @@ class Exponential(_Dist):
 
     dist: Literal["exponential"]
     mean_: float = Field(alias="mean", gt=0, description="mean")
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
     def sample(self, rng, n):
         return rng.exponential(self.mean_, n)
@@ -55,7 +55,7 @@ class Uniform(_Dist):
 
     dist: Literal["uniform"]
     low: float = Field(ge=0, description="lower bound")
-    high: float = Field(ge=0, description="upper bound")
+    high: float = Field(ge=0, description="upper bound, >= low")
 
     @model_validator(mode="after")
     def _order(self):
@@ -76,7 +76,7 @@ class LogNormal(_Dist):
     dist: Literal["lognormal"]
     mean_: float = Field(alias="mean", gt=0, description="mean")
     sd: float = Field(gt=0, description="standard deviation")
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
     def _params(self):
         sigma2 = math.log1p((self.sd / self.mean_) ** 2)
@@ -96,7 +96,7 @@ class Gamma(_Dist):
     dist: Literal["gamma"]
     mean_: float = Field(alias="mean", gt=0, description="mean")
     sd: float = Field(gt=0, description="standard deviation")
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
     def sample(self, rng, n):
         shape = (self.mean_ / self.sd) ** 2

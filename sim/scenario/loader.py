@@ -16,6 +16,7 @@ it is taken out before validation, is not inherited through `extends:`, and is r
 from __future__ import annotations
 
 import copy
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,8 @@ from .yaml_source import Mark, format_path, live_paths, parse_yaml, render_value
 
 Overrides = Iterable[str] | Mapping[str, Any]
 """`["plans.premium_business.credits_per_month=20", ...]`, or a mapping from key path to an already-parsed value."""
+
+_MAPPING = "a mapping of settings (key: value)"
 
 OVERRIDE_FILE = "--set"
 """The `file` named by a problem that comes from an override rather than from a file."""
@@ -64,13 +67,13 @@ def load_scenario_text(text: str, filename: str = "<string>", overrides: Overrid
 def load_scenario_and_sweep(path, overrides: Overrides = ()) -> tuple[Scenario, dict[str, list]]:
     """The scenario and its sweep grid (see `load_sweep_grid`), both validated; problems of both reported together."""
     resolved = _with_overrides(_resolve_path(path), overrides)
-    grid, sweep_problems = _sweep_grid(resolved)
     try:
         scenario = _validated(resolved)
-    except ScenarioError as exc:
-        raise ScenarioError(exc.problems + sweep_problems) from None
-    if sweep_problems:
-        raise ScenarioError(sweep_problems)
+    except ScenarioError as exc:  # the points of a broken scenario cannot be judged: only the grid's shape is
+        raise ScenarioError(exc.problems + _sweep_grid(resolved, check_points=False)[1]) from None
+    grid, problems = _sweep_grid(resolved)
+    if problems:
+        raise ScenarioError(problems)
     return scenario, grid
 
 
@@ -116,10 +119,10 @@ def _resolve_text(text: str, display: str, base_dir: Path, chain: list, identity
     chain = chain + [(identity or display, display)]
     document = parse_yaml(text, display)
     if document.data is None:
-        raise ScenarioError(Problem("the file is empty: a scenario is a mapping of settings (key: value)", file=display))
+        raise ScenarioError(Problem(f"the file is empty: a scenario is {_MAPPING}", file=display))
     if not isinstance(document.data, dict):
         raise ScenarioError(document.marks[()].problem(
-            f"the top level must be a mapping of settings (key: value), got {render_value(document.data)}"))
+            f"the top level must be {_MAPPING}, got {render_value(document.data)}"))
     data = dict(document.data)
     sweep = data.pop("sweep", None)
     sweep_marks = {p: m for p, m in document.marks.items() if p[:1] == ("sweep",)}
@@ -140,7 +143,7 @@ def _resolve_text(text: str, display: str, base_dir: Path, chain: list, identity
         raise ScenarioError(own.problems + [mark.problem(f"extends makes a cycle: {cycle}", "extends")])
     if not parent_path.is_file():
         raise ScenarioError(own.problems + [mark.problem(
-            f"extends {extends!r}, which does not exist (looked for {parent_display})", "extends")])
+            f"the file {parent_display} does not exist", "extends")])
     try:
         parent = _resolve_path(parent_path, chain, parent_display)
     except ScenarioError as exc:
@@ -166,7 +169,11 @@ def deep_merge(parent: Any, child: Any, depth: int = 0) -> Any:
 def _with_overrides(resolved: _Resolved, overrides: Overrides) -> _Resolved:
     if isinstance(overrides, str):
         overrides = [overrides]
-    items = overrides.items() if isinstance(overrides, Mapping) else [_parse_override(o) for o in overrides]
+    if isinstance(overrides, Mapping):
+        items = [(key, Problem("must be a finite number", path=str(key), file=OVERRIDE_FILE)
+                 if _has_non_finite(value) else value) for key, value in overrides.items()]
+    else:
+        items = [_parse_override(o) for o in overrides]
     defaults = None
     for key, value in items:
         if isinstance(value, Problem):
@@ -196,6 +203,15 @@ def _parse_override(item: str) -> tuple[str, Any]:
     return key, document.data
 
 
+def _has_non_finite(value: Any) -> bool:
+    """Whether a value given from Python holds an infinite or NaN number (YAML text is checked when read)."""
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, dict):
+        value = list(value.values())
+    return isinstance(value, (list, tuple)) and any(_has_non_finite(v) for v in value)
+
+
 def split_key_path(key: str) -> tuple:
     """`recipients.body_length_factors[0].factor` -> ("recipients", "body_length_factors", 0, "factor")."""
     parts: list = []
@@ -212,27 +228,25 @@ def set_key(data: dict, marks: dict, key: str, value: Any, mark: Mark, defaults:
     parts = split_key_path(key)
     if not parts or parts[0] in ("extends", "sweep"):
         return mark.problem("is not a scenario key that can be overridden", key)
-    node, default = data, defaults
+    node, default, path = data, defaults, ()
     for depth, part in enumerate(parts):
         part = _index(node, part)
-        last = depth == len(parts) - 1
         if isinstance(node, list) and not (isinstance(part, int) and 0 <= part < len(node)):
-            return mark.problem(f"{format_path(parts[:depth])} is a list of {len(node)}: set it whole", key)
+            return mark.problem(f"{format_path(path)} is a list of {len(node)}: set it whole", key)
         if not isinstance(node, (dict, list)):
-            return mark.problem(f"{format_path(parts[:depth])} holds {render_value(node)}, not a mapping", key)
-        default = _child(default, part)
-        if last:
+            return mark.problem(f"{format_path(path)} holds {render_value(node)}, not a mapping", key)
+        default, path = _child(default, part), path + (part,)
+        if depth == len(parts) - 1:
             node[part] = copy.deepcopy(value)
         elif isinstance(node, dict) and (part not in node or node[part] is None):
             node[part] = copy.deepcopy(default) if isinstance(default, dict) else {}
         node = node[part]
-    prefix = parts[: len(parts)]
-    for path in [p for p in marks if p[: len(prefix)] == prefix]:
-        del marks[path]
-    for path in live_paths(value):
-        marks[prefix + path] = mark
-    for depth in range(1, len(prefix)):
-        marks.setdefault(prefix[:depth], mark)
+    for stale in [p for p in marks if p[: len(path)] == path]:
+        del marks[stale]
+    for sub in live_paths(value):
+        marks[path + sub] = mark
+    for depth in range(1, len(path)):
+        marks.setdefault(path[:depth], mark)
     return None
 
 
@@ -287,8 +301,8 @@ def _in_file_order(problems: list[Problem], files: list[str]) -> list[Problem]:
 
 # ----- sweep -----
 
-def _sweep_grid(resolved: _Resolved) -> tuple[dict[str, list], list[Problem]]:
-    """Reads and checks the `sweep:` grid; each value is validated as an override of the scenario."""
+def _sweep_grid(resolved: _Resolved, check_points: bool = True) -> tuple[dict[str, list], list[Problem]]:
+    """Reads and checks the `sweep:` grid; each value is validated as an override of the (valid) scenario."""
     if resolved.sweep is None:
         return {}, []
     marks = resolved.sweep_marks
@@ -304,23 +318,26 @@ def _sweep_grid(resolved: _Resolved) -> tuple[dict[str, list], list[Problem]]:
             problems.append(key_mark.problem(
                 f"must be a non-empty list of values, e.g. [10, 15, 20], got {render_value(values)}", f"sweep.{key}"))
             continue
+        grid[key] = values
         for index, value in enumerate(values):
             value_mark = marks.get(("sweep", key, index), key_mark)
             if values.index(value) < index:
                 problems.append(value_mark.problem(f"lists {render_value(value)} twice", f"sweep.{key}"))
-                continue
-            point = _Resolved(resolved.file, copy.deepcopy(resolved.data), dict(resolved.marks), [], resolved.files)
-            problem = set_key(point.data, point.marks, key, value, value_mark, defaults)
-            if problem is None:
-                try:
-                    _validated(point)
-                except ScenarioError as exc:
-                    problems += [p for p in exc.problems if p.file == value_mark.file and p.line == value_mark.line]
-            else:
-                problems.append(problem)
-        grid[key] = values
-    unique = []
-    for p in problems:
-        if p not in unique:
-            unique.append(p)
-    return grid, unique
+            elif check_points:
+                problems += _point_problems(resolved, key, value, value_mark, defaults)
+    return grid, problems
+
+
+def _point_problems(resolved: _Resolved, key: str, value: Any, mark: Mark, defaults: dict) -> list[Problem]:
+    """What is wrong with the scenario when `key` takes `value`, all pinned to the value in the sweep."""
+    point = _Resolved(resolved.file, copy.deepcopy(resolved.data), dict(resolved.marks), [], resolved.files)
+    problem = set_key(point.data, point.marks, key, value, mark, defaults)
+    if problem is not None:
+        return [problem]
+    try:
+        _validated(point)
+    except ScenarioError as exc:
+        return [p if (p.file, p.line, p.column) == (mark.file, mark.line, mark.column)
+                else mark.problem(f"with {key} = {render_value(value)}, {p.path}: {p.message}", f"sweep.{key}")
+                for p in exc.problems]
+    return []

@@ -18,7 +18,7 @@ DAYS_PER_MONTH = 365.25 / 12
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_default=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", validate_default=True, populate_by_name=True, allow_inf_nan=False)
 
 
 class Plan(_Model):
@@ -320,25 +320,28 @@ class Scenario(_Model):
             raise ValueError(f"shares must sum to 1, got {total:g}")
         return v
 
-    @model_validator(mode="after")
-    def _dynamics_name_plans(self):
+    @field_validator("subscribers")
+    @classmethod
+    def _dynamics_name_plans(cls, dyn, info):
+        plans = info.data.get("plans")
+        if plans is None:
+            return dyn
         problems = []
-        dyn = self.subscribers
         for name, d in dyn.plans.items():
-            if name not in self.plans:
-                problems.append(f"subscribers.plans names undefined plan {name}")
+            if name not in plans:
+                problems.append(f"plans names undefined plan {name}")
             for target in d.switch_to:
-                if target not in self.plans:
-                    problems.append(f"subscribers.plans.{name}.switch_to names undefined plan {target}")
+                if target not in plans:
+                    problems.append(f"plans.{name}.switch_to names undefined plan {target}")
             if sum(d.switch_to.values()) + d.churn_per_month > 1 + 1e-9:
-                problems.append(f"subscribers.plans.{name}: churn_per_month + switch_to shares must be <= 1")
+                problems.append(f"plans.{name}: churn_per_month + switch_to shares must be <= 1")
         for change in dyn.withdrawals:
             for key in ("plan", "move_to"):
-                if getattr(change, key) not in self.plans:
-                    problems.append(f"subscribers.withdrawals: {key} names undefined plan {getattr(change, key)}")
+                if getattr(change, key) not in plans:
+                    problems.append(f"withdrawals: {key} names undefined plan {getattr(change, key)}")
         if problems:
             raise ValueError("; ".join(problems))
-        return self
+        return dyn
 
     @property
     def plan_names(self) -> list[str]:

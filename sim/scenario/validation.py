@@ -75,7 +75,7 @@ def _message(error: dict, path: tuple, root, data) -> tuple[str, tuple]:
     if kind in ("value_error", "assertion_error"):
         return str(error["ctx"]["error"]), path
     if kind == "missing":
-        return ("is required" + (f": {fields.expectation(*found)}" if found else "")), path
+        return ("is missing" + (f": must be {fields.expectation(*found)}" if found else "")), path
     if found is None:
         return error["msg"], path
     message = f"must be {fields.expectation(*found)}, got {render_value(given)}"

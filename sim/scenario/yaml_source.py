@@ -32,7 +32,20 @@ _PLAIN_SCALAR_TAGS = {_YAML + t for t in ("null", "bool", "int", "float", "str")
 
 
 class _SafeLoader(yaml.SafeLoader):
-    """SafeLoader whose implicit typing reads `1e5` as a number and leaves dates as text."""
+    """SafeLoader whose implicit typing reads `1e5` as a number and leaves dates as text, and which stops at
+    MAX_DEPTH levels of nesting (PyYAML's own time grows with the square of the depth)."""
+
+    _depth = 0
+
+    def compose_node(self, parent, index):
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested more than {MAX_DEPTH} levels deep", self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 _SafeLoader.add_implicit_resolver(
@@ -209,22 +222,22 @@ class _Builder:
         merges = [(k, v) for k, v in node.value if k.tag == _YAML + "merge"]
         for _, source in merges:  # YAML merge keys (`<<: *defaults`): explicit keys below override them
             self._merge_into(result, source, path)
-        first_line: dict[str, int] = {}
+        first: dict[str, Mark] = {}
         for key_node, value_node in node.value:
             if key_node.tag == _YAML + "merge":
                 continue
             key = self._key(key_node, path)
             if key is None:
                 continue
-            key_path = path + (key,)
-            line = key_node.start_mark.line + 1
-            if key in first_line:
-                self._report(
-                    key_node, key_path,
-                    f"duplicate key (first set on line {first_line[key]}); YAML would silently keep only this one",
-                )
-            first_line.setdefault(key, line)
-            self.marks[key_path] = self._mark(key_node)
+            key_path, mark = path + (key,), self._mark(key_node)
+            if key in first:
+                where = f"line {first[key].line}"
+                if first[key].line == mark.line:
+                    where += f", column {first[key].column}"
+                self._report(key_node, key_path, f"duplicate key (first set on {where}); YAML would silently keep "
+                             "only this one")
+            first.setdefault(key, mark)
+            self.marks[key_path] = mark
             result[key] = self._value(value_node, key_path)
         return result
 
