@@ -42,7 +42,12 @@ def build_report(out_dir) -> list[Path]:
     folder = Path(out_dir)
     kind = report_kind(folder)
     figures = FigureWriter(folder)
-    document = _document(kind, folder, figures)
+    try:
+        document = _document(kind, folder, figures)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        # A data file of the right name but the wrong shape: one line, not a traceback (docs/outputs.md has the shapes)
+        raise ReportError(f"{folder}: a data file does not have the documented shape "
+                          f"({type(exc).__name__}: {exc})") from exc
     written = list(figures.written)
     written.append(write_atomically(folder / "report.md", markdown.render(document)))
     written.append(write_atomically(folder / "report.html", html.render(document, folder)))

@@ -34,6 +34,8 @@ METRICS: dict[str, tuple[str, str]] = {
     "revenue": ("revenue", "$"),
     "cost_per_response": ("cost per response (revenue / responses)", "$ per response"),
     "inbox_full_share": ("recipient-days at inbox capacity", "share"),
+    "inbox_mean_occupancy": ("mean conversations per inbox", "conversations"),
+    "inmails_evicted_conversations": ("conversations evicted from full inboxes", "conversations"),
     "mean_time_to_open_days": ("mean time from delivery to open", "days"),
     "mean_time_to_respond_days": ("mean time from delivery to response", "days"),
 }

@@ -36,7 +36,8 @@ class Table:
     def __post_init__(self):
         for row in self.rows:
             if len(row) != len(self.columns):
-                raise ValueError(f"table {self.caption!r}: row {row} has {len(row)} cells, expected {len(self.columns)}")
+                raise ValueError(f"table {self.caption!r}: row {row} has {len(row)} cells, "
+                                 f"expected {len(self.columns)}")
         if not self.highlighted:
             self.highlighted = [False] * len(self.rows)
         if not self.numeric:
@@ -58,10 +59,6 @@ class Section:
     title: str
     blocks: list[Block] = field(default_factory=list)
 
-    @property
-    def anchor(self) -> str:
-        return re.sub(r"[^a-z0-9]+", "-", self.title.lower()).strip("-") or "section"
-
 
 @dataclass
 class Document:
@@ -71,6 +68,17 @@ class Document:
 
     def figures(self) -> list[Figure]:
         return [block for section in self.sections for block in section.blocks if isinstance(block, Figure)]
+
+    def anchors(self) -> list[str]:
+        """One link target per section, as GitHub derives it from a Markdown heading (lower case, punctuation
+        dropped, spaces as hyphens, repeats numbered), so the contents links work in report.md and report.html."""
+        seen: dict[str, int] = {}
+        anchors = []
+        for section in self.sections:
+            slug = re.sub(r"[^\w\- ]", "", section.title.lower()).replace(" ", "-") or "section"
+            anchors.append(f"{slug}-{seen[slug]}" if slug in seen else slug)
+            seen[slug] = seen.get(slug, 0) + 1
+        return anchors
 
 
 MISSING = "n/a"
@@ -115,7 +123,7 @@ def fmt_value(value) -> str:
     """A scenario setting: numbers through `fmt`, a distribution as `lognormal(mean=2, sd=3)`, null as none."""
     if value is None:
         return "none"
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if isinstance(value, (int, float)):
         return fmt(value)
     if isinstance(value, dict) and "dist" in value:
         params = ", ".join(f"{k}={fmt_value(v)}" for k, v in value.items() if k != "dist")

@@ -19,13 +19,18 @@ matplotlib.use("Agg")  # before pyplot: reports are drawn without a display, e.g
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from .content import Figure  # noqa: E402
+from matplotlib import patheffects  # noqa: E402
+
+from .content import Figure, fmt  # noqa: E402
 from .files import write_atomically  # noqa: E402
 
 DPI = 100
 PANEL_WIDTH = 5.0
 PANEL_HEIGHT = 3.4
 COLORS = plt.get_cmap("tab10").colors
+LINEAR_REACH = 10.0  # interval charts stay linear within this distance of zero...
+SYMLOG_BEYOND = 20  # ...and switch to a symmetric log scale when a point lies this many times further out
+MAX_ANNOTATED_CELLS = 64  # heat map cells get their value printed up to this many
 
 
 class FigureWriter:
@@ -38,7 +43,7 @@ class FigureWriter:
     def save(self, fig, name: str, caption: str, alt: str) -> Figure:
         _check_labelled(fig, name)
         buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight", metadata={"Software": None})
+        fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
         plt.close(fig)
         path = write_atomically(self.report_dir / "figures" / f"{name}.png", buffer.getvalue())
         self.written.append(path)
@@ -61,11 +66,18 @@ def _plot_axes(fig):
     return [ax for ax in fig.axes if ax.get_visible() and ax.get_label() != "<colorbar>"]
 
 
-def _grid(count: int, columns: int = 2, width: float = PANEL_WIDTH, height: float = PANEL_HEIGHT):
+def _grid(count: int, columns: int = 2, width: float = PANEL_WIDTH, height: float = PANEL_HEIGHT,
+          fixed: bool = False):
+    """A grid of `count` panels. Constrained layout makes room for long labels but costs a second pass over every
+    panel; `fixed` grids of many alike panels with short labels use fixed spacing instead (reports stay fast)."""
     columns = max(1, min(columns, count))
     rows = math.ceil(count / columns)
     fig, axes = plt.subplots(rows, columns, figsize=(width * columns, height * rows + 0.6), squeeze=False,
-                             layout="constrained")  # makes room for long category labels and the title
+                             layout=None if fixed else "constrained")
+    if fixed:
+        top = 1 - 0.95 / (height * rows + 0.6)  # room for the figure title above the first row's titles
+        bottom = 0.9 / (height * rows + 0.6)
+        fig.subplots_adjust(left=0.07, right=0.97, top=top, bottom=bottom, hspace=0.55, wspace=0.35)
     flat = list(axes.flat)
     for extra in flat[count:]:
         extra.set_visible(False)
@@ -103,15 +115,16 @@ def bar_panels(writer: FigureWriter, name: str, title: str, panels: list[BarPane
 
 
 def grouped_bars(writer: FigureWriter, name: str, title: str, categories: list[str], series: dict[str, list[float]],
-                 ylabel: str, caption: str) -> Figure:
-    fig, (ax,) = _grid(1, width=max(6.0, 1.2 * len(categories) * max(1, len(series)) ** 0.5), height=4.0)
+                 xlabel: str, ylabel: str, caption: str) -> Figure:
+    fig, (ax,) = _grid(1, width=min(10.0, max(6.0, 1.2 * len(categories))), height=4.0)
     width = 0.8 / max(1, len(series))
     positions = np.arange(len(categories))
     for index, (label, values) in enumerate(series.items()):
         ax.bar(positions + (index - (len(series) - 1) / 2) * width, np.nan_to_num([_num(v) for v in values]), width,
                label=label, color=COLORS[index % len(COLORS)])
-    ax.set_xticks(positions, categories)
-    ax.set_xlabel("stage of the funnel")
+    ax.set_xticks(positions, categories, rotation=20 if len(categories) > 4 else 0, ha="right" if len(categories) > 4
+                  else "center")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend(fontsize="small")
@@ -143,43 +156,71 @@ def histogram_panels(writer: FigureWriter, name: str, title: str,
                      caption: str, marker: tuple[float, str] | None = None) -> Figure:
     """One panel per key of `panels`, holding {series: (edges, counts)} drawn as outlined steps (bars if alone).
 
-    The last bin of each histogram is open-ended (docs/outputs.md): it is drawn with the width it was given and its
-    tick reads `>= lower edge`. `marker` draws a labelled vertical line, e.g. the inbox capacity.
+    The last bin of each histogram is open-ended (docs/outputs.md; its upper edge may be null): it is drawn as wide
+    as the bin before it. Bins of very unequal widths (0-1 hour, ..., 90-180 days) are drawn side by side, one slot
+    each, with their edges as tick labels, so that the short ones stay visible. `marker` draws a labelled vertical
+    line, e.g. the inbox capacity (on an axis of equal bins only).
     """
     fig, axes = _grid(len(panels))
     xlabels = xlabel if isinstance(xlabel, list) else [xlabel] * len(panels)
     for ax, (panel_title, series), panel_xlabel in zip(axes, panels.items(), xlabels):
+        categorical = False
         for index, (label, (edges, counts)) in enumerate(series.items()):
-            left, widths = histogram_bins(edges, counts)
+            bins = histogram_bins(edges, counts)
+            categorical = categorical or not bins.equal
+            left, widths = (bins.slots, [1.0] * len(counts)) if not bins.equal else (bins.left, bins.widths)
             color = COLORS[index % len(COLORS)]
             if len(series) == 1:
                 ax.bar(left, counts, widths, align="edge", color=color, edgecolor="white", lw=0.5, label=label)
             elif len(left):
                 ax.stairs(counts, list(left) + [left[-1] + widths[-1]], color=color, lw=1.5, label=label)
-        if marker is not None:
+            if not bins.equal:
+                ax.set_xticks(range(len(bins.edge_labels)), bins.edge_labels, rotation=60, fontsize="x-small")
+        if marker is not None and not categorical:
             ax.axvline(marker[0], color="red", ls="--", lw=1, label=marker[1])
         ax.set_title(panel_title)
-        ax.set_xlabel(panel_xlabel)
+        ax.set_xlabel(panel_xlabel + (", bins of unequal width" if categorical else ""))
         ax.set_ylabel(ylabel)
         ax.grid(axis="y", alpha=0.3)
-        if len(series) > 1 or marker is not None:
+        if len(series) > 1 or (marker is not None and not categorical):
             ax.legend(fontsize="small")
     fig.suptitle(title)
     return writer.save(fig, name, caption, alt=title)
 
 
-def histogram_bins(edges, counts) -> tuple[list[float], list[float]]:
-    """Left edges and widths of the bins; tolerates `edges` given as left edges only (as many as counts)."""
-    edges = [float(e) for e in edges]
+@dataclass
+class Bins:
+    left: list[float]
+    widths: list[float]
+    equal: bool  # widths equal (within a factor 1.5): drawn on a numeric axis
+    edge_labels: list[str]  # every edge as text, the open end as "∞"
+
+    @property
+    def slots(self) -> list[float]:
+        return [float(i) for i in range(len(self.left))]
+
+
+def histogram_bins(edges, counts) -> Bins:
+    """Left edges and widths of the bins, the open-ended last one as wide as the one before it.
+
+    Tolerates `edges` given as left edges only (as many as counts) and a null or infinite last edge.
+    """
     counts = list(counts)
-    if not counts:
-        return [], []
-    if len(edges) == len(counts) + 1:
-        return edges[:-1], list(np.diff(edges))
+    edges = [math.inf if e is None else float(e) for e in edges]
     if len(edges) == len(counts):
-        widths = list(np.diff(edges)) or [1.0]
-        return edges, widths + [widths[-1]]
-    raise ValueError(f"a histogram needs one edge more than counts, got {len(edges)} edges and {len(counts)} counts")
+        edges = edges + [math.inf]
+    if len(edges) != len(counts) + 1:
+        raise ValueError(f"a histogram needs one edge more than counts, got {len(edges)} edges and {len(counts)} "
+                         f"counts")
+    if not counts:
+        return Bins([], [], True, [])
+    widths = [b - a for a, b in zip(edges, edges[1:])]
+    finite = [w for w in widths if math.isfinite(w)] or [1.0]
+    if not math.isfinite(widths[-1]):
+        widths[-1] = finite[-1]
+    equal = max(finite) <= 1.5 * min(finite)
+    labels = [fmt(e) if math.isfinite(e) else "∞" for e in edges]
+    return Bins(edges[:-1], widths, equal, labels)
 
 
 def interval_chart(writer: FigureWriter, name: str, title: str, labels: list[str],
@@ -197,6 +238,13 @@ def interval_chart(writer: FigureWriter, name: str, title: str, labels: list[str
     ax.axvline(0, color="black", lw=0.8)
     ax.set_yticks(positions, labels)
     ax.invert_yaxis()
+    shown = [_num(v) for values, lows, highs in series.values() for v in [*values, *lows, *highs] if v is not None]
+    shown = [v for v in shown if math.isfinite(v)] or [0.0]
+    if max(abs(v) for v in shown) > SYMLOG_BEYOND * LINEAR_REACH:
+        # One metric changing by 400x would flatten every other point onto the zero line: compress the far range.
+        ax.set_xscale("symlog", linthresh=LINEAR_REACH)
+        ax.set_xlim(2 * min(min(shown), -LINEAR_REACH), 2 * max(max(shown), LINEAR_REACH))
+        xlabel += f", logarithmic beyond ±{fmt(LINEAR_REACH)}"
     ax.set_xlabel(xlabel)
     ax.set_ylabel("metric")
     ax.set_title(title)
@@ -217,7 +265,7 @@ class BandPanel:
 
 def band_panels(writer: FigureWriter, name: str, title: str, x: list[float], panels: list[BandPanel], xlabel: str,
                 caption: str) -> Figure:
-    fig, axes = _grid(len(panels), columns=3, width=4.2, height=3.0)
+    fig, axes = _grid(len(panels), columns=3, width=4.2, height=3.0, fixed=True)
     for ax, panel in zip(axes, panels):
         for index, (label, (mean, low, high)) in enumerate(panel.series.items()):
             color = COLORS[index % len(COLORS)]
@@ -226,11 +274,13 @@ def band_panels(writer: FigureWriter, name: str, title: str, x: list[float], pan
             if not all(math.isnan(v) for v in low + high):
                 ax.fill_between(x, low, high, color=color, alpha=0.2, lw=0)
         ax.set_title(panel.title, fontsize="medium")
-        ax.set_xlabel(xlabel)
+        ax.set_xlabel(xlabel, fontsize="small")
         ax.set_ylabel(panel.ylabel, fontsize="small")
+        ax.ticklabel_format(axis="y", useOffset=False)
         ax.grid(alpha=0.3)
-        if len(panel.series) > 1:
-            ax.legend(fontsize="x-small")
+    if len(panels[0].series) > 1:
+        fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncols=min(4, len(panels[0].series)),
+                   fontsize="small", frameon=False)
     fig.suptitle(title)
     return writer.save(fig, name, caption, alt=title)
 
@@ -238,9 +288,15 @@ def band_panels(writer: FigureWriter, name: str, title: str, x: list[float], pan
 def heatmap_panels(writer: FigureWriter, name: str, title: str, x: list, y: list,
                    panels: dict[str, tuple[np.ndarray, str]], xlabel: str, ylabel: str, caption: str) -> Figure:
     """One heat map per key of `panels`: (matrix of shape len(y) x len(x), colour-bar label with unit)."""
-    fig, axes = _grid(len(panels), columns=2, width=5.2, height=4.0)
+    fig, axes = _grid(len(panels), columns=2, width=5.6, height=4.0, fixed=True)
     for ax, (panel_title, (matrix, bar_label)) in zip(axes, panels.items()):
-        image = ax.imshow(np.asarray(matrix, dtype=float), origin="lower", aspect="auto", cmap="viridis")
+        matrix = np.asarray(matrix, dtype=float)
+        image = ax.imshow(matrix, origin="lower", aspect="auto", cmap="viridis")
+        if matrix.size <= MAX_ANNOTATED_CELLS:
+            for (row, column), value in np.ndenumerate(matrix):
+                if np.isfinite(value):
+                    ax.text(column, row, fmt(value), ha="center", va="center", fontsize="x-small", color="white",
+                            path_effects=[patheffects.withStroke(linewidth=1.5, foreground="black")])
         ax.set_xticks(range(len(x)), [str(v) for v in x], rotation=45 if len(x) > 6 else 0)
         ax.set_yticks(range(len(y)), [str(v) for v in y])
         ax.set_title(panel_title, fontsize="medium")

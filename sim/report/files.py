@@ -54,11 +54,21 @@ def read_json(path: Path) -> dict:
     return data
 
 
-def read_csv(path: Path) -> list[dict]:
-    """Rows as dicts; cells that look like numbers become floats (ints where whole), empty cells None."""
+def read_csv(path: Path, text_columns=()) -> list[dict]:
+    """Rows as dicts in column order; cells that look like numbers become floats (ints where whole), empty cells
+    None, except in `text_columns`, kept as written (e.g. swept values, labels that must match the grid)."""
     try:
         with open(path, newline="", encoding="utf-8") as handle:
-            return [{key: _cell(value) for key, value in row.items() if key is not None} for row in csv.DictReader(handle)]
+            return [{key: value if key in text_columns else _cell(value) for key, value in row.items()
+                     if key is not None} for row in csv.DictReader(handle)]
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ReportError(f"{path}: cannot read as CSV ({exc})") from None
+
+
+def read_csv_header(path: Path) -> list[str]:
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            return next(csv.reader(handle), [])
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise ReportError(f"{path}: cannot read as CSV ({exc})") from None
 

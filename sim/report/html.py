@@ -51,10 +51,11 @@ def render(document: Document, report_dir: Path) -> str:
     if document.subtitle:
         parts.append(f'<p class="subtitle">{escape(document.subtitle)}</p>')
     parts.append("<nav><ul>")
-    parts += [f'<li><a href="#{s.anchor}">{escape(s.title)}</a></li>' for s in document.sections]
+    anchors = document.anchors()
+    parts += [f'<li><a href="#{escape(a)}">{escape(s.title)}</a></li>' for s, a in zip(document.sections, anchors)]
     parts.append("</ul></nav>")
-    for section in document.sections:
-        parts.append(f'<section id="{section.anchor}">')
+    for section, anchor in zip(document.sections, anchors):
+        parts.append(f'<section id="{escape(anchor)}">')
         parts.append(f"<h2>{escape(section.title)}</h2>")
         parts += [_block(block, Path(report_dir)) for block in section.blocks]
         parts.append("</section>")

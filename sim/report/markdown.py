@@ -26,7 +26,7 @@ def render(document: Document) -> str:
     if document.subtitle:
         lines += [escape(document.subtitle), ""]
     lines += ["Contents:", ""]
-    lines += [f"- [{escape(s.title)}](#{s.anchor})" for s in document.sections]
+    lines += [f"- [{escape(s.title)}](#{anchor})" for s, anchor in zip(document.sections, document.anchors())]
     lines.append("")
     for section in document.sections:
         lines += [f"## {escape(section.title)}", ""]

@@ -12,8 +12,8 @@ from pathlib import Path
 from . import catalog
 from .content import Document, Note, Paragraph, Section, Table, fmt, fmt_interval
 from .figures import BarPanel, FigureWriter, bar_panels, histogram_panels, line_panels
-from .files import ReportError, read_csv, read_json, read_yaml, summary
-from .scenario_sections import scenario_section
+from .files import ReportError, read_csv, read_json, summary
+from .scenario_sections import read_scenario, scenario_section
 
 DAYS_PER_MONTH = 365.25 / 12
 TOP_RECIPIENTS_SHOWN = 10
@@ -31,6 +31,7 @@ class RunData:
     comments: dict[str, str] = field(default_factory=dict)
     timeseries: list[dict] | None = None
     distributions: dict | None = None
+    caveats: list[str] = field(default_factory=list)  # how the run ended, when not simply as asked
 
     def mean(self, name: str, plan: str | None = None):
         source = self.metrics if plan is None else self.by_plan.get(plan, {})
@@ -51,9 +52,18 @@ def read_run(folder: Path) -> RunData:
         by_plan={plan: {n: summary(e) for n, e in (entries or {}).items()} for plan, entries in
                  (raw.get("by_plan") or {}).items()},
     )
-    if (folder / "scenario.yaml").exists():
-        data.scenario, data.comments = read_yaml(folder / "scenario.yaml")
-        data.name = str(raw.get("scenario") or data.scenario.get("name") or data.name)
+    if raw.get("interrupted"):
+        data.caveats.append("The run was interrupted: these numbers cover the replications that had finished.")
+    stopping = raw.get("until_ci")
+    if isinstance(stopping, dict):
+        data.caveats.append(
+            f"Replications were added until the 95% interval of {stopping.get('metric')} was within "
+            f"{fmt(stopping.get('target'))} of its mean on each side (at most {fmt(stopping.get('max_replications'))} "
+            f"replications): it reached {fmt(stopping.get('relative_half_width'))}"
+            + ("." if stopping.get("reached") else ", short of the target."))
+    data.scenario, data.comments = read_scenario(folder)
+    if data.scenario and not raw.get("scenario"):
+        data.name = str(data.scenario.get("name") or data.name)
     if (folder / "timeseries.csv").exists():
         data.timeseries = read_csv(folder / "timeseries.csv")
     if (folder / "distributions.json").exists():
@@ -89,7 +99,9 @@ def metric_rows(metrics: dict[str, dict]) -> list[list[str]]:
 def metrics_section(data: RunData) -> Section:
     table = Table(["metric", "name", "unit", "mean", "95% interval", "sd"], metric_rows(data.metrics),
                   caption="Every metric of the run", numeric=[False, False, False, True, True, True])
-    notes = [] if data.replications > 1 else [Note("One replication: no spread and no interval can be given.")]
+    notes = [Note(caveat) for caveat in data.caveats]
+    if data.replications < 2:
+        notes.append(Note("One replication: no spread and no interval can be given."))
     return Section("Headline metrics", [table, *notes])
 
 
@@ -186,7 +198,8 @@ def balance_section(data: RunData, figures: FigureWriter) -> Section:
         caption="Distribution of sender balances at the horizon by plan, counts summed over replications; the last "
         "bin holds every balance above its lower edge.")
     return Section("Sender balances at the end", [
-        Table(["plan", "senders counted (all replications)", "credits held at the end, all senders (mean)"], rows),
+        Table(["plan", "senders counted (all replications)",
+               "credits held at the end, plan total (mean per replication)"], rows),
         figure])
 
 
@@ -208,8 +221,8 @@ def inbox_section(data: RunData, figures: FigureWriter) -> Section:
     top = (data.distributions or {}).get("top_recipients") or []
     if top:
         columns = list(dict.fromkeys(key for row in top for key in row))
-        rows = [[fmt(row.get(c)) if not isinstance(row.get(c), str) else row[c] for c in columns]
-                for row in top[:TOP_RECIPIENTS_SHOWN]]
+        rows = [[str(row.get(c, "")) if c == "recipient" or isinstance(row.get(c), str) else fmt(row.get(c))
+                 for c in columns] for row in top[:TOP_RECIPIENTS_SHOWN]]
         blocks.append(Table([c.replace("_", " ") for c in columns], rows,
                             caption=f"The {len(rows)} most loaded recipients", numeric=[True] * len(columns)))
     if not blocks:

@@ -6,7 +6,14 @@ credits, the mix, the population, the inbox and refund rules, the clock) rather 
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from .content import Note, Paragraph, Section, Table, fmt, fmt_value
+from .files import read_yaml
+
+SOURCE_COPY = "scenario.source.yaml"
+"""Optional copy of the scenario file as its author wrote it: the resolved scenario.yaml is machine-written and has
+lost the comments that name the sources of its figures; where this copy exists, its comments are shown."""
 
 PLAN_COLUMNS = [
     ("price_per_month", "price ($/month)"),
@@ -55,6 +62,16 @@ SETTINGS = [
 _ABSENT = object()
 
 
+def read_scenario(folder: Path) -> tuple[dict | None, dict[str, str]]:
+    """The resolved scenario of a results folder (None if absent) and the comments beside its keys."""
+    scenario, comments = None, {}
+    if (folder / "scenario.yaml").is_file():
+        scenario, comments = read_yaml(folder / "scenario.yaml")
+    if (folder / SOURCE_COPY).is_file():
+        comments = {**read_yaml(folder / SOURCE_COPY)[1], **comments}
+    return scenario, comments
+
+
 def lookup(data: dict, dotted: str, default=None):
     """The value at a dotted key path, or `default` where the path does not exist."""
     node = data
@@ -77,7 +94,8 @@ def scenario_section(scenario: dict | None, comments: dict[str, str], title: str
     for key, label in SETTINGS:
         value = lookup(scenario, key, _ABSENT)
         if value is not _ABSENT:
-            rows.append([label, key, fmt_value(value), comments.get(key, "")])
+            shown = str(value) if key == "seed" else fmt_value(value)  # an identifier, not a quantity: no separators
+            rows.append([label, key, shown, comments.get(key, "")])
     blocks.append(Table(["setting", "key", "value", "source / note"], rows, caption="Rules and behaviour",
                         numeric=[False, False, True, False]))
     blocks.append(Note("Values as resolved for the run; sources are the comments written beside the keys in the "
