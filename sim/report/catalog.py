@@ -38,11 +38,22 @@ METRICS: dict[str, tuple[str, str]] = {
     "inmails_evicted_conversations": ("conversations evicted from full inboxes", "conversations"),
     "mean_time_to_open_days": ("mean time from delivery to open", "days"),
     "mean_time_to_respond_days": ("mean time from delivery to response", "days"),
+    "subscribers_start": ("subscribers at the end of the warm-up", "members"),
+    "subscribers_end": ("subscribers at the end", "members"),
+    "new_subscribers": ("new subscribers", "members"),
+    "cancellations": ("cancellations", "members"),
+    "plan_switches": ("plan switches", "members"),
+    "plan_switches_in": ("switched in from another plan", "members"),
+    "plan_switches_out": ("switched out to another plan", "members"),
+    "mrr": ("monthly recurring revenue at the end", "$ per month"),
+    "arpu": ("revenue per member-month (ARPU)", "$ per member-month"),
+    "revenue_per_response": ("revenue per response", "$ per response"),
+    "effective_price_per_credit_used": ("price per credit used (revenue / (spent - refunded))", "$ per credit"),
 }
 
 HEADLINE = [
     "inmails_attempted", "inmails_delivered", "inmails_responded", "open_rate", "response_rate", "revenue",
-    "cost_per_response", "credits_granted", "credits_spent", "credits_refunded", "wasted_credit_share",
+    "cost_per_response", "subscribers_end", "mrr", "credits_granted", "credits_spent", "credits_refunded", "wasted_credit_share",
     "inbox_full_share", "mean_time_to_open_days", "mean_time_to_respond_days",
 ]
 """Metrics a sweep plots against its parameter (those present in the data)."""

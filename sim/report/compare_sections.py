@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import catalog
+from .assumptions import assumptions_section
 from .content import Document, Note, Paragraph, Section, Table, fmt, fmt_interval, fmt_value
 from .figures import FigureWriter, grouped_bars, interval_chart
 from .files import ReportError, read_json, read_yaml
@@ -59,6 +60,10 @@ def read_compare(folder: Path) -> CompareData:
 def compare_document(data: CompareData, figures: FigureWriter) -> Document:
     variants = list(data.differences)
     sections = [arms_section(data)]
+    for arm in data.arms:  # the assumptions of every arm that uses any (they may differ between arms)
+        assumptions = assumptions_section(data.scenarios.get(arm), title=f"Assumptions: {arm}")
+        if assumptions is not None:
+            sections.append(assumptions)
     sections += [variant_section(data, variant) for variant in variants]
     sections.append(relative_section(data, figures))
     sections.append(funnel_section(data, figures))

@@ -13,6 +13,7 @@ from . import catalog
 from .content import Document, Note, Paragraph, Section, Table, fmt, fmt_interval
 from .figures import BarPanel, FigureWriter, bar_panels, histogram_panels, line_panels
 from .files import ReportError, read_csv, read_json, summary
+from .assumptions import assumptions_section
 from .scenario_sections import read_scenario, scenario_section
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -78,8 +79,10 @@ def run_document(data: RunData, figures: FigureWriter) -> Document:
         f"Means over replications with 95% t-intervals; counts are per replication.",
         sections=[
             scenario_section(data.scenario, data.comments),
+            *filter(None, [assumptions_section(data.scenario, data.comments)]),
             metrics_section(data),
             funnel_section(data, figures),
+            *filter(None, [subscriber_section(data, figures)]),
             credit_section(data, figures),
             balance_section(data, figures),
             inbox_section(data, figures),
@@ -162,6 +165,29 @@ def credit_section(data: RunData, figures: FigureWriter) -> Section:
             caption="Credits granted, spent, refunded, expired and forfeited over the cap in each month, mean over "
             "replications; the shaded months are the warm-up.", shade_until=warmup / DAYS_PER_MONTH or None))
     return Section("Credit flows", blocks)
+
+
+def subscriber_section(data: RunData, figures: FigureWriter) -> Section | None:
+    """Members over time by plan, for scenarios whose population changes (subscriber dynamics)."""
+    if not ((data.scenario or {}).get("subscribers") or {}).get("enabled"):
+        return None
+    names = ["subscribers_start", "new_subscribers", "cancellations", "plan_switches_in", "plan_switches_out",
+             "subscribers_end", "mrr", "arpu"]
+    plans = list(data.by_plan)
+    blocks = [Table(["plan"] + [catalog.label(n) for n in names],
+                    [[p] + [fmt(data.mean(n, p)) for n in names] for p in plans],
+                    caption="Subscribers after the warm-up by plan (mean per replication)")]
+    if data.timeseries and "subscribers" in data.timeseries[0]:
+        monthly = monthly_means(data.timeseries, ["subscribers"])
+        panels = {"members at the end of the month": (
+            next(iter(monthly.values()))[0], {plan: values["subscribers"] for plan, (_, values) in monthly.items()}
+        )} if monthly else {}
+        if panels:
+            blocks.append(line_panels(
+                figures, "subscribers", "Subscribers by plan", panels,
+                xlabel=f"month since the start (months of {fmt(DAYS_PER_MONTH)} days)", ylabel="members",
+                caption="Members of each plan at the end of each month, mean over replications."))
+    return Section("Subscribers", blocks)
 
 
 def monthly_means(rows: list[dict], columns: list[str]) -> dict[str, tuple[list, dict[str, list]]]:

@@ -16,6 +16,7 @@ from . import catalog
 from .content import Document, Note, Paragraph, Section, Table, fmt, fmt_interval
 from .figures import BandPanel, FigureWriter, band_panels, heatmap_panels
 from .files import ReportError, read_csv, read_csv_header, read_json, summary
+from .assumptions import assumptions_section
 from .scenario_sections import read_scenario, scenario_section
 
 HEATMAP_METRICS = ["response_rate", "revenue", "cost_per_response", "wasted_credit_share", "inbox_full_share",
@@ -123,6 +124,9 @@ def sweep_document(data: SweepData, figures: FigureWriter) -> Document:
     sections = [grid_section(data)]
     if data.scenario:
         sections.append(scenario_section(data.scenario, data.comments, title="Base scenario"))
+        assumptions = assumptions_section(data.scenario, data.comments)
+        if assumptions is not None:
+            sections.append(assumptions)
     sections.append(bands_section(data, figures))
     if len(data.keys) == 2:
         sections.append(heatmap_section(data, figures))
