@@ -20,12 +20,14 @@ import logging
 import multiprocessing
 import os
 import signal
+import threading
 import uuid
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any, Callable, Iterable, Iterator
 
 EXECUTORS = ("local", "dask")
 WINDOW_PER_WORKER = 2  # tasks queued per worker: enough to keep each busy while results travel back
+DASK_CONNECT_TIMEOUT = "10s"  # how long to keep trying an unreachable scheduler before giving up
 
 
 def default_jobs() -> int:
@@ -80,10 +82,27 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+@contextmanager
+def _sigint_ignored():
+    """Ignores Ctrl-C while child processes are started, so they ignore it too (Python keeps an inherited SIG_IGN)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _process_context():
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        # Forking from a clean server avoids fork-with-threads hazards; preloading the engine there makes each
-        # worker start without re-importing numpy, SimPy and the model.
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        # Forking a single-threaded parent is safe and starts workers in milliseconds, with everything imported.
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
+        # With threads about (a Dask client, a progress bar), fork could copy a held lock; fork instead from a
+        # clean server, which preloads the engine so each worker starts without re-importing numpy and SimPy.
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["sim.world.engine"])
         return ctx
@@ -100,16 +119,19 @@ class LocalProcessExecutor(Executor):
             raise ValueError(f"a process pool needs jobs >= 2 (jobs=1 runs in process), got {jobs}")
         super().__init__(jobs)
         self._pool: cf.ProcessPoolExecutor | None = None
+        self._workers_started = False
 
     def _ensure_pool(self) -> cf.ProcessPoolExecutor:
         if self._pool is None:
             self._pool = cf.ProcessPoolExecutor(
                 max_workers=self.jobs, mp_context=_process_context(), initializer=_ignore_sigint
             )
+            self._workers_started = False
         return self._pool
 
     def map_unordered(self, fn, tasks):
         pool = self._ensure_pool()
+        fresh, self._workers_started = not self._workers_started, True
         todo = enumerate(tasks)
         pending: dict[cf.Future, int] = {}
 
@@ -118,7 +140,8 @@ class LocalProcessExecutor(Executor):
                 pending[pool.submit(fn, task)] = index
 
         try:
-            top_up()
+            with _sigint_ignored() if fresh else nullcontext():  # the first submissions start the workers
+                top_up()
             while pending:
                 done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
                 for future in sorted(done, key=pending.get):
@@ -160,16 +183,17 @@ class DaskExecutor(Executor):
         self._cluster = None
         if scheduler:
             try:
-                self._client = Client(scheduler, timeout="10s")
+                self._client = Client(scheduler, timeout=DASK_CONNECT_TIMEOUT)
             except (OSError, TimeoutError) as exc:
                 raise ConnectionError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
             jobs = max(1, sum(self._client.nthreads().values()))
         else:
             jobs = jobs or default_jobs()
-            self._cluster = LocalCluster(
-                n_workers=jobs, threads_per_worker=1, processes=True, host="127.0.0.1",
-                dashboard_address=None, silence_logs=logging.ERROR,
-            )
+            with _sigint_ignored():  # the cluster's processes inherit it: Ctrl-C is the parent's to handle
+                self._cluster = LocalCluster(
+                    n_workers=jobs, threads_per_worker=1, processes=True, host="127.0.0.1",
+                    dashboard_address=None, silence_logs=logging.ERROR,
+                )
             self._client = Client(self._cluster)
         super().__init__(jobs)
 

@@ -26,10 +26,20 @@ def atomic_write_text(path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes private files; results are ordinary ones
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _read_umask() -> int:
+    mask = os.umask(0o022)  # the only way to read it is to set it; done once, at import
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
 
 
 def json_safe(value):
@@ -62,6 +72,16 @@ def write_csv(path, columns: list[str], rows) -> None:
 def csv_row(row: dict) -> dict:
     """A row with undefined numbers (None, NaN) as empty cells, which pandas reads back as NaN."""
     return {k: ("" if v is None or (isinstance(v, float) and not math.isfinite(v)) else v) for k, v in row.items()}
+
+
+class ResultsExist(Exception):
+    """The output folder already holds results that this command would replace: refused unless forced."""
+
+
+def refuse_existing(folder, force: bool) -> None:
+    """Raises ResultsExist if `folder` holds results and `force` is not set."""
+    if not force and holds_results(folder):
+        raise ResultsExist(f"{folder} already holds results; use --force to overwrite them, or another --out")
 
 
 def holds_results(folder) -> bool:

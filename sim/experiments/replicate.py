@@ -34,6 +34,10 @@ class Interrupted(KeyboardInterrupt):
         self.partial = partial
 
 
+class UnknownMetric(ValueError):
+    """`until_metric` names no metric of the replications."""
+
+
 @dataclass(frozen=True)
 class ReplicationTask:
     """One replication to run somewhere: everything it needs travels with it."""
@@ -54,7 +58,7 @@ def run_task(task: ReplicationTask) -> dict:
     result = model(task.scenario, task.seed, task.replication)
     data = result if isinstance(result, dict) else result.to_dict()
     if task.metrics_only:
-        return {"metrics": data["metrics"], "by_plan": data.get("by_plan", {})}
+        return {"metrics": data["metrics"]}
     return data
 
 
@@ -240,7 +244,7 @@ def run_replications(
 def _stopping_state(result: RunResult, metric: str, target: float, cap: int) -> dict:
     first = result.results[result.replication_ids[0]]["metrics"]
     if metric not in first:
-        raise ValueError(f"until_metric: unknown metric {metric!r}; known: {', '.join(first)}")
+        raise UnknownMetric(f"unknown metric {metric!r}; known: {', '.join(first)}")
     rhw = summarize(result.values(metric)).relative_half_width
     return {"metric": metric, "target": target, "relative_half_width": rhw,
             "reached": rhw is not None and rhw <= target, "max_replications": cap}

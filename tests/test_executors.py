@@ -1,0 +1,98 @@
+"""Execution backends behind one interface (sim/experiments/executors.py).
+
+Tasks are standard-library functions so every backend's workers can import them.
+"""
+import math
+import threading
+import time
+
+import pytest
+
+from sim.experiments import executors
+from sim.experiments.executors import (
+    DaskExecutor, InProcessExecutor, LocalProcessExecutor, get_executor, using,
+)
+
+
+def test_one_job_runs_in_this_process_in_order():
+    with get_executor("local", jobs=1) as ex:
+        assert isinstance(ex, InProcessExecutor)
+        assert list(ex.map_unordered(math.factorial, [3, 4, 5])) == [(0, 6), (1, 24), (2, 120)]
+
+
+def test_process_pool_returns_every_result_with_its_index():
+    tasks = list(range(25))
+    with get_executor("local", jobs=2) as ex:
+        assert isinstance(ex, LocalProcessExecutor)
+        results = dict(ex.map_unordered(math.factorial, tasks))
+        again = dict(ex.map_unordered(math.factorial, tasks[:3]))  # the pool is reused
+    assert results == {i: math.factorial(t) for i, t in enumerate(tasks)}
+    assert again == {0: 1, 1: 1, 2: 2}
+
+
+def test_a_worker_error_reaches_the_caller():
+    with pytest.raises(ValueError, match="math domain error"):
+        with get_executor("local", jobs=2) as ex:
+            list(ex.map_unordered(math.sqrt, [4.0, -1.0, 9.0]))
+
+
+def test_ctrl_c_stops_the_workers_at_once():
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        with get_executor("local", jobs=2) as ex:
+            yielded = []
+            for item in ex.map_unordered(time.sleep, [0.0, 30, 30, 30, 30]):
+                yielded.append(item)
+                workers = list(ex._pool._processes.values())
+                raise KeyboardInterrupt
+    assert yielded == [(0, None)]
+    assert len(workers) == 2
+    assert time.monotonic() - started < 15  # the 30 s sleeps were not waited for
+    for worker in workers:
+        worker.join(timeout=5)
+        assert not worker.is_alive()
+
+
+def test_bad_choices_are_refused():
+    with pytest.raises(ValueError, match="unknown executor"):
+        get_executor("threads")
+    with pytest.raises(ValueError, match="jobs must be >= 1"):
+        get_executor("local", jobs=0)
+    with pytest.raises(ValueError, match="dask executor"):
+        get_executor("local", scheduler="tcp://127.0.0.1:8786")
+
+
+def test_using_caps_the_pool_at_the_number_of_tasks():
+    with using("local", jobs=8, most_tasks=1) as ex:
+        assert isinstance(ex, InProcessExecutor)
+    given = InProcessExecutor()
+    with using(given) as ex:
+        assert ex is given
+
+
+def test_dask_local_cluster_on_loopback():
+    with get_executor("dask", jobs=1) as ex:  # one worker starts fastest; test_reproducibility runs two
+        assert isinstance(ex, DaskExecutor)
+        assert ex._cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        results = dict(ex.map_unordered(math.factorial, list(range(12))))
+    assert results == {i: math.factorial(i) for i in range(12)}
+
+
+def test_unreachable_dask_scheduler_is_a_connection_error(monkeypatch):
+    monkeypatch.setattr(executors, "DASK_CONNECT_TIMEOUT", "1s")
+    with pytest.raises(ConnectionError, match="cannot reach the Dask scheduler"):
+        get_executor("dask", scheduler="tcp://127.0.0.1:1")
+
+
+def test_pool_forks_from_a_clean_server_when_threads_are_running():
+    stop = threading.Event()
+    helper = threading.Thread(target=stop.wait, daemon=True)  # a Dask client or a progress bar, say
+    helper.start()
+    try:
+        with get_executor("local", jobs=2) as ex:
+            results = dict(ex.map_unordered(math.factorial, range(6)))
+            assert ex._pool._mp_context.get_start_method() in ("forkserver", "spawn")
+    finally:
+        stop.set()
+        helper.join()
+    assert results == {i: math.factorial(i) for i in range(6)}

@@ -1,0 +1,47 @@
+"""Progress output: a bar on a terminal, plain lines in a log, nothing when quiet (sim/experiments/progress.py)."""
+import io
+
+import pytest
+
+from sim.experiments.progress import Progress
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_plain_lines_when_not_a_terminal_throttled_but_always_the_last():
+    stream = io.StringIO()
+    progress = Progress("run x", stream=stream, line_interval=3600)
+    for done in range(1, 6):
+        progress(done, 5)
+    lines = stream.getvalue().splitlines()
+    assert lines[0].startswith("run x: 1/5 runs, ") and "left" in lines[0]
+    assert lines[-1].startswith("run x: 5/5 runs, ") and "left" not in lines[-1]
+    assert len(lines) == 2
+
+
+def test_a_bar_on_a_terminal_follows_a_growing_total():
+    stream = Terminal()
+    with Progress("run x", stream=stream) as progress:
+        assert progress.mode == "bar"
+        progress(1, 4)
+        progress(4, 4)
+        progress(6, 8)  # --until-ci added replications
+        assert (progress._bar.n, progress._bar.total) == (6, 8)
+    assert "6/8" in stream.getvalue()
+
+
+def test_quiet_writes_nothing():
+    stream = Terminal()
+    progress = Progress.for_command("run x", quiet=True)
+    progress.stream = stream
+    progress(1, 2)
+    progress.close()
+    assert stream.getvalue() == ""
+
+
+def test_bad_mode_is_refused():
+    with pytest.raises(ValueError, match="progress mode"):
+        Progress(mode="loud")
