@@ -20,12 +20,15 @@ def add_scenario_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def add_run_options(p: argparse.ArgumentParser) -> None:
+def add_run_options(p: argparse.ArgumentParser, default_replications: int = 1, out_suffix: str = "",
+                    force_help: str = "overwrite the results of an earlier run in the folder") -> None:
     add_scenario_options(p)
-    p.add_argument("--out", type=Path, default=None, help="output folder (default reports/<scenario name>/)")
+    p.add_argument("--out", type=Path, default=None,
+                   help=f"output folder (default reports/<scenario name>{out_suffix}/)")
     p.add_argument("--seed", type=int, default=None, help="root random seed (default: the scenario's seed)")
-    p.add_argument("--replications", "-r", type=int, default=None, help="independent replications (default 1)")
-    p.add_argument("--force", action="store_true", help="overwrite the results of an earlier run in the folder")
+    p.add_argument("--replications", "-r", type=int, default=default_replications,
+                   help=f"independent replications (default {default_replications})")
+    p.add_argument("--force", action="store_true", help=force_help)
     p.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: number of cores)")
     p.add_argument("--executor", choices=["local", "dask"], default="local", help="where replications run")
     p.add_argument("--scheduler", default=None, help="Dask scheduler address tcp://HOST:PORT (with --executor dask)")

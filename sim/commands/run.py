@@ -17,6 +17,9 @@ from sim.experiments.tables import metrics_table
 
 from .common import UsageError, add_run_options
 
+DEFAULT_REPLICATIONS = 5
+"""Replications of `run` when --replications is not given: enough for a first interval, quick on two cores."""
+
 EXAMPLES = """examples:
   run_sim.py run scenarios/seed_article.yaml -r 20
   run_sim.py run scenarios/linkedin_2026.yaml --until-ci 0.01 --until-metric response_rate
@@ -49,17 +52,12 @@ def register(subparsers) -> None:
     p.set_defaults(handler=run_command)
 
 
-def add_experiment_options(p: argparse.ArgumentParser, default_replications: int = 1, out_suffix: str = "") -> None:
+def add_experiment_options(p: argparse.ArgumentParser, default_replications: int = DEFAULT_REPLICATIONS,
+                           out_suffix: str = "", **options) -> None:
     """--set, --out, --seed, --replications, --force, --jobs, --executor, --scheduler, --quiet, --no-report."""
-    add_run_options(p)
+    add_run_options(p, default_replications=default_replications, out_suffix=out_suffix, **options)
     p.add_argument("--no-report", action="store_true",
                    help="write the data files only (build the report later with `run_sim.py report DIR`)")
-    for action in p._actions:  # the shared help states the defaults of `run`; other commands differ
-        if action.dest == "replications":
-            action.help = f"independent replications (default {default_replications})"
-        elif action.dest == "out":
-            action.help = f"output folder (default reports/<scenario name>{out_suffix}/)"
-    p.set_defaults(replications=default_replications)
 
 
 def check_experiment_options(args) -> None:
@@ -84,6 +82,17 @@ def usage_errors(call, *args, **kwargs):
         return call(*args, **kwargs)
     except (ResultsExist, ConnectionError) as exc:
         raise UsageError(str(exc)) from None
+
+
+def copy_sources(out: Path, scenario_path: Path) -> None:
+    """Copies the scenario file and the files it extends (root first) to scenario.source.yaml, comments included:
+    the resolved scenario.yaml has lost the comments that name the sources of the figures, the report shows them."""
+    from sim.experiments.files import atomic_write_text
+    from sim.scenario.loader import source_chain
+
+    parts = [f"# ---- {path} ----\n{path.read_text(encoding='utf-8')}" for path in source_chain(scenario_path)]
+    if parts:
+        atomic_write_text(out / "scenario.source.yaml", "\n".join(parts))
 
 
 def build_report_for(out: Path, args) -> None:
@@ -140,5 +149,6 @@ def run_command(args) -> int:
                   f"{s['relative_half_width']:.4g}")
         print(metrics_table(summary["metrics"]))
         print(f"results: {out}")
+    copy_sources(out, args.scenario)
     build_report_for(out, args)
     return 0

@@ -15,7 +15,7 @@ from sim.experiments.sweep import parse_grid_option
 from sim.experiments.tables import sweep_table
 
 from .common import UsageError
-from .run import add_experiment_options, build_report_for, check_experiment_options, executor_options, usage_errors
+from .run import add_experiment_options, build_report_for, copy_sources, check_experiment_options, executor_options, usage_errors
 
 EXAMPLES = """grid:
   --grid KEY.PATH=v1,v2,... (repeatable) sweeps one setting; several --grid options make the Cartesian product.
@@ -46,10 +46,10 @@ def register(subparsers) -> None:
     p.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario YAML file")
     p.add_argument("--grid", action="append", default=[], metavar="KEY.PATH=v1,v2,...",
                    help="values of one setting to sweep (repeatable: the Cartesian product is run)")
-    add_experiment_options(p, out_suffix="-sweep")
-    for action in p._actions:  # for a sweep --force means "start again", not "overwrite"
-        if action.dest == "force":
-            action.help = "replace a different sweep (or other results) in the output folder and start afresh"
+    add_experiment_options(
+        p, default_replications=3, out_suffix="-sweep",
+        force_help="replace a different sweep (or other results) in the output folder and start afresh",
+    )
     p.set_defaults(handler=sweep_command)
 
 
@@ -89,5 +89,6 @@ def sweep_command(args) -> int:
               f"{resumed}, seed {result.summary.get('seed')}")
         print(sweep_table(result.summary))
         print(f"results: {out}")
+    copy_sources(out, args.scenario)
     build_report_for(out, args)
     return 0

@@ -341,3 +341,20 @@ def _point_problems(resolved: _Resolved, key: str, value: Any, mark: Mark, defau
                 else mark.problem(f"with {key} = {render_value(value)}, {p.path}: {p.message}", f"sweep.{key}")
                 for p in exc.problems]
     return []
+
+
+def source_chain(path) -> list[Path]:
+    """The files a scenario is made of, the root of its `extends:` chain first (for copying their comments)."""
+    chain: list[Path] = []
+    current = Path(path)
+    while current.is_file() and current.resolve() not in [p.resolve() for p in chain]:
+        chain.insert(0, current)
+        try:
+            data = parse_yaml(current.read_text(encoding="utf-8"), str(current)).data
+        except (ScenarioError, OSError, UnicodeDecodeError):
+            break
+        parent = data.get("extends") if isinstance(data, dict) else None
+        if not isinstance(parent, str):
+            break
+        current = current.parent / parent
+    return chain
