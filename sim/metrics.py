@@ -203,9 +203,11 @@ class DeliveryLog:
     evicted InMails go straight to the book (they are additive, so order does not matter).
     """
 
-    def __init__(self, book: "Book", response_window: float, members=None):
+    def __init__(self, book: "Book", response_window: float, answered_slot: float, inboxes, members=None):
         self.book = book
         self.response_window = response_window
+        self.answered_slot = answered_slot
+        self.inboxes = inboxes
         self.members = members  # set when responses received must be tracked per member
         self.sender: list[int] = []
         self.plan: list[int] = []
@@ -237,6 +239,9 @@ class DeliveryLog:
         responded = (kind > 0) & (t_resp <= H)
         expiry = t + self.response_window
         expired = (kind == 0) & (expiry <= H)
+        with np.errstate(invalid="ignore"):  # inf + inf for answers that never come is fine
+            leave = np.where(kind > 0, t_resp + self.answered_slot, expiry)
+        self.inboxes.add_stays(t, leave)
         self._bin("delivered", t, plan)
         self._bin("opened", t_open[opened], plan[opened])
         self._bin("responded", t_resp[responded], plan[responded])

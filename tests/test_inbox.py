@@ -1,6 +1,7 @@
 """Inboxes: capacity, lazy departures, eviction, time at capacity and occupancy accounting."""
 import math
 
+import numpy as np
 import pytest
 
 from sim.world.inbox import Inboxes
@@ -62,6 +63,7 @@ def test_occupancy_integral_follows_littles_law_for_known_stays():
     boxes = Inboxes(2, capacity=10, evict_oldest=False, window_start=0.0, horizon=10.0)
     boxes.deliver(0, 1.0, 4.0, 1)   # 3 days
     boxes.deliver(1, 2.0, 20.0, 2)  # 8 days within the window
+    boxes.add_stays(np.array([1.0, 2.0]), np.array([4.0, 20.0]))
     assert boxes.occupancy_days == pytest.approx(11.0)
 
 

@@ -49,6 +49,7 @@ class Behaviour:
         self.band_bounds = [b.max_chars for b in bands[:-1]]
         self.band_factors = [b.factor for b in bands]
         self.day_factors = list(recipients.send_day_factors)
+        self.day_array = np.asarray(self.day_factors, dtype=float)
         self.band_bound_array = np.array(self.band_bounds, dtype=float)
         self.band_factor_array = np.array(self.band_factors, dtype=float)
         self.open_rng, self.response_rng, self.delay_rng = streams("open"), streams("response"), streams("response_delay")
@@ -86,6 +87,18 @@ class Behaviour:
         dt_open[dt_open >= self.response_window] = INF
         factor = self.band_factor_array[np.searchsorted(self.band_bound_array, body_chars, side="left")]
         return dt_open, e[0], e[1], u, delay, factor
+
+    def decide_batch(self, dt_open, u, delay, factor, send_times):
+        """`decide` for a batch of InMails delivered at `send_times`, with the same arithmetic (same results)."""
+        f = factor * self.day_array[send_times.astype(np.int64) % 7]
+        f = np.minimum(f, self.max_factor)
+        t1 = self.p_reply * f
+        t2 = t1 + self.p_accept * f
+        t3 = t2 + self.p_decline * f
+        kind = np.where(u < t1, REPLY, np.where(u < t2, ACCEPT, np.where(u < t3, DECLINE, NO_RESPONSE)))
+        dt_resp = dt_open + delay
+        answered = (kind != NO_RESPONSE) & (dt_open != INF) & (dt_resp < self.response_window)
+        return np.where(answered, kind, NO_RESPONSE), np.where(answered, dt_resp, INF)
 
     def decide(self, dt_open: float, u: float, delay: float, factor: float, send_time: float):
         """(response kind, response delay after delivery) for one opened InMail sent at `send_time`."""

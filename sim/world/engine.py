@@ -55,6 +55,7 @@ class World:
         self.book = Book(pop.plan_names, self.horizon, self.warmup)
         self.behaviour = Behaviour(sc.recipients, sc.inbox, streams)
         self.evict_mode = sc.inbox.when_full == "evict_oldest"
+        self.inbox_capacity = sc.inbox.capacity
         self.inboxes = Inboxes(pop.recipients, sc.inbox.capacity, self.evict_mode, self.warmup, self.horizon)
         self.response_window = INF if sc.inbox.response_window_days is None else float(sc.inbox.response_window_days)
         self.answered_slot = INF if sc.inbox.answered_slot_days is None else float(sc.inbox.answered_slot_days)
@@ -68,7 +69,8 @@ class World:
         self.members = Members(self, track_value=sc.subscribers.enabled)
         self.ledgers = self.members.ledgers
         self.dynamics = SubscriberDynamics(self, streams)
-        self.log = DeliveryLog(self.book, self.response_window, self.members if sc.subscribers.enabled else None)
+        self.log = DeliveryLog(self.book, self.response_window, self.answered_slot, self.inboxes,
+                               self.members if sc.subscribers.enabled else None)
         log = self.log
         self.log_appends = (log.sender.append, log.plan.append, log.t.append, log.t_open.append, log.kind.append,
                             log.t_resp.append, log.cohort.append)
@@ -117,8 +119,10 @@ class World:
             valid &= u[0] >= self.p_html
         targets = self.pop.next_recipients(n)
         dt_open, e_fresh, e_late, u_resp, delay, factor = self.behaviour.draw(self.pop.check_rate_array[targets], body)
+        kind, dt_resp = self.behaviour.decide_batch(dt_open, u_resp, delay, factor, times)
         return (times.tolist(), plans.tolist(), slots.tolist(), valid.tolist(), u[1].tolist(), targets.tolist(),
-                dt_open.tolist(), e_fresh.tolist(), e_late.tolist(), u_resp.tolist(), delay.tolist(), factor.tolist())
+                dt_open.tolist(), e_fresh.tolist(), e_late.tolist(), u_resp.tolist(), delay.tolist(), factor.tolist(),
+                kind.tolist(), dt_resp.tolist())
 
     def _wishes(self):
         """The merged Poisson stream of every member's wishes to send, handled in batches.
@@ -131,7 +135,7 @@ class World:
         env, H, book, last, p_follow = self.env, self.horizon, self.book, self.last_recipient, self.p_followup
         waiting, ledgers, warmup, members = self.waiting, self.ledgers, self.warmup, self.members
         active, rate = members.active, self.pop.check_rate
-        open_delay = self.behaviour.open_delay
+        open_delay, decide = self.behaviour.open_delay, self.behaviour.decide
         month, boundary = 0, 0.0
         t = 0.0
         while True:
@@ -157,14 +161,17 @@ class World:
                 continue
             n = int(min(WISH_BATCH, (boundary - t) * self.wish_rate * 1.1 + 64))
             (times, plans, slots, valid, u_follow, targets, dt_open, e_fresh, e_late, u_resp, delay,
-             factor) = self._draw_wishes(t, n)
+             factor, kinds, dt_resps) = self._draw_wishes(t, n)
+            # wishes and rejections are counted per batch: a batch lies within one month
+            tally = self._tally = [[0] * len(self.plans) for _ in range(6)]
+            attempted, attempted_cohort, rejected, rejected_cohort, spent, spent_before = tally
             for i in range(n):
                 t = times[i]
                 if t > boundary:  # the rest of this batch is redrawn after the boundary's decisions
                     t = boundary
                     break
                 if t > H:
-                    return
+                    break
                 if env.peek() <= t:  # something else comes first: let SimPy run it
                     yield env.timeout(t - env.now)
                     self.simpy_events += 1
@@ -173,34 +180,56 @@ class World:
                 if slots[i] >= len(members_p):
                     continue  # an empty slot: no wish (thinning)
                 s, cohort = members_p[slots[i]], t >= warmup
-                book.event("attempted", plan, t)
+                attempted[plan] += 1
                 if cohort:
-                    book.cohort["attempted"][plan] += 1
+                    attempted_cohort[plan] += 1
                 if not valid[i]:
-                    book.event("rejected_invalid", plan, t)
+                    rejected[plan] += 1
                     if cohort:
-                        book.cohort["rejected_invalid"][plan] += 1
+                        rejected_cohort[plan] += 1
                     continue
-                r, dt = targets[i], dt_open[i]
+                r, dt, kind, dt_resp = targets[i], dt_open[i], kinds[i], dt_resps[i]
                 prev = last[s]
                 if prev >= 0 and u_follow[i] < p_follow and prev != r:  # a follow-up to the previous recipient
                     r = prev
                     dt = open_delay(rate[r], e_fresh[i], e_late[i])
+                    kind, dt_resp = decide(dt, u_resp[i], delay[i], factor[i], t)
                 last[s] = r
-                draws = (r, dt, u_resp[i], delay[i], factor[i])
                 queue = waiting.get(s)
                 if queue:  # earlier wishes are still waiting: keep the order
-                    queue.append((t, cohort, draws))
+                    queue.append((t, cohort, (r, dt, u_resp[i], delay[i], factor[i])))
                     continue
-                lot = ledgers[s].spend(t)
+                lot = ledgers[s].take(t)
                 if lot is None:
                     if self.drop_when_broke:
                         self._blocked(plan, t, cohort)
                     else:
-                        waiting[s] = deque([(t, cohort, draws)])
+                        waiting[s] = deque([(t, cohort, (r, dt, u_resp[i], delay[i], factor[i]))])
                         self._schedule_wake(s, t)
                     continue
-                self._send(s, plan, t, lot, cohort, draws)
+                if cohort:
+                    spent[plan] += 1
+                else:
+                    spent_before[plan] += 1  # before the warm-up ends, if the warm-up is longer than the batch start
+                self._send(s, plan, t, lot, cohort, r, dt, kind, dt_resp)
+            self._count_tally(month - 1)
+            if t > H:
+                return
+
+    def _count_tally(self, month: int) -> None:
+        """Adds the batch's wishes, rejections and spent credits to the book, in the batch's month."""
+        attempted, attempted_cohort, rejected, rejected_cohort, spent, spent_before = self._tally
+        book = self.book
+        base = min(month, book.months - 1) * book.P
+        for p in range(book.P):
+            book.ts["attempted"][base + p] += attempted[p]
+            book.ts["rejected_invalid"][base + p] += rejected[p]
+            book.cohort["attempted"][p] += attempted_cohort[p]
+            book.cohort["rejected_invalid"][p] += rejected_cohort[p]
+            book.ts["credits_spent"][base + p] += spent[p] + spent_before[p]
+            book.credit_after["credits_spent"][p] += spent[p]
+            book.credit_before["credits_spent"][p] += spent_before[p]
+        self._tally = None
 
     def sender_joined(self, s: int) -> None:
         """Called by Members when a subscription starts: extend the per-sender lists."""
@@ -254,17 +283,19 @@ class World:
             if lot is None:
                 break
             queue.popleft()
-            self._send(s, plan, t, lot, cohort, draws)
+            r, dt_open, u, delay, factor = draws
+            kind, dt_resp = self.behaviour.decide(dt_open, u, delay, factor, t)  # the weekday of the actual send
+            self._send(s, plan, t, lot, cohort, r, dt_open, kind, dt_resp)
         if queue:
             self._schedule_wake(s, t)
         else:
             del self.waiting[s]
 
     # -- one InMail ------------------------------------------------------------------------------------------------
-    def _send(self, s: int, plan: int, t: float, lot: float, cohort: bool, draws: tuple) -> None:
+    def _send(self, s, plan, t, lot, cohort, r, dt_open, kind, dt_resp) -> None:
+        """Sends one InMail whose credit is spent: bounce it, or deliver it with the fate drawn for it."""
         book, inboxes = self.book, self.inboxes
-        r, dt_open, u, delay, factor = draws
-        if not inboxes.has_room(r, t):
+        if inboxes.occupancy[r] >= self.inbox_capacity and not inboxes.has_room(r, t):
             if self.evict_mode:
                 self._evicted(inboxes.evict(r, t), t)
             else:
@@ -274,7 +305,6 @@ class World:
                 if cohort:
                     book.cohort["bounced_inbox_full"][plan] += 1
                 return
-        kind, dt_resp = self.behaviour.decide(dt_open, u, delay, factor, t)
         t_open, t_resp = t + dt_open, t + dt_resp
         if kind != NO_RESPONSE:
             leave = t_resp + self.answered_slot

@@ -16,6 +16,8 @@ import heapq
 import math
 from collections import deque
 
+import numpy as np
+
 INF = math.inf
 
 
@@ -61,10 +63,15 @@ class Inboxes:
         heap = self.departures.get(r)
         if not heap:
             return
+        if not self.evict_oldest:  # departures are plain times
+            while heap and heap[0] <= t:
+                self._leave(r, heapq.heappop(heap))
+                self.departed_total += 1
+            return
         evicted = self.evicted_ids
         while heap and heap[0][0] <= t:
             leave_time, msg_id = heapq.heappop(heap)
-            if evicted and msg_id in evicted:
+            if msg_id in evicted:
                 evicted.discard(msg_id)
                 continue
             self._leave(r, leave_time)
@@ -84,28 +91,39 @@ class Inboxes:
     def deliver(self, r: int, t: float, leave_time: float, msg_id: int, record=None) -> None:
         """Puts a conversation into inbox `r` at `t`; it will leave at `leave_time` (inf: never).
 
-        `record` is whatever the caller needs back if the conversation is evicted.
+        `record` is whatever the caller needs back if the conversation is evicted. Conversations that left by `t`
+        are freed first, so an inbox holds only what is really in it (memory stays proportional to occupancy).
+        The time a conversation spends in the inbox is added with `add_stays`, in bulk.
         """
+        heap = self.departures.get(r)
+        if heap is None:
+            heap = self.departures[r] = []
+        elif heap and (heap[0] if not self.evict_oldest else heap[0][0]) <= t:
+            self.flush(r, t)
         occ = self.occupancy[r] + 1
         self.occupancy[r] = occ
         if occ == self.capacity:
             self.full_since[r] = t
-        if leave_time < INF:
-            heap = self.departures.get(r)
-            if heap is None:
-                heap = self.departures[r] = []
-            heapq.heappush(heap, (leave_time, msg_id))
+        self.delivered_total += 1
         if self.evict_oldest:
+            if leave_time < INF:
+                heapq.heappush(heap, (leave_time, msg_id))
             order = self.arrival_order.get(r)
             if order is None:
                 order = self.arrival_order[r] = deque()
             order.append((msg_id, leave_time, record))
-        self.delivered_total += 1
-        start = self.window_start
-        end = self.horizon if leave_time > self.horizon else leave_time
-        begin = start if t < start else t
-        if end > begin:
-            self.occupancy_days += end - begin
+        elif leave_time < INF:
+            heapq.heappush(heap, leave_time)
+
+    def add_stays(self, arrivals, leaves) -> None:
+        """Adds to the occupancy integral the stays of delivered conversations (numpy arrays of times)."""
+        start, end = self.window_start, self.horizon
+        stay = np.clip(leaves, start, end) - np.clip(arrivals, start, end)
+        self.occupancy_days += float(stay.sum())
+
+    def stay_days(self, t: float, leave_time: float) -> float:
+        """Days of a conversation from `t` to `leave_time` that fall in the observation window."""
+        return self._clip(leave_time) - self._clip(t)
 
     def evict(self, r: int, t: float):
         """Removes the oldest conversation still in full inbox `r` at `t` (call `has_room` first).
@@ -121,7 +139,7 @@ class Inboxes:
             self.evicted_ids.add(msg_id)
         self._leave(r, t)
         self.evicted_total += 1
-        self.occupancy_days -= self._clip(leave_time) - self._clip(t)
+        self.occupancy_days -= self.stay_days(t, leave_time)
         return record
 
     def close(self) -> None:

@@ -191,19 +191,26 @@ class CreditLedger:
 
     def spend(self, t: float) -> float | None:
         """Spends the oldest credit at `t`; returns its grant time, or None when there is no credit."""
+        lot_time = self.take(t)
+        if lot_time is not None:
+            self.record(SPENT, t, 1)
+        return lot_time
+
+    def take(self, t: float) -> float | None:
+        """`spend` without reporting the spent credit: for a caller that counts spent credits itself, in bulk."""
         if t >= self.due:
             self.advance(t)
         if not self.balance:
             return None
-        lot = self.lots[0]
+        lots = self.lots
+        lot = lots[0]
         lot_time = lot[0]
         if lot[1] == 1:
-            self.lots.pop(0)
+            lots.pop(0)
             self.due = self.next_change()
         else:
             lot[1] -= 1
         self.balance -= 1
-        self.record(SPENT, t, 1)
         return lot_time
 
     def refund_at(self, t: float, lot_time: float, tag=0) -> None:
