@@ -1,0 +1,1 @@
+"""Speed benchmark of the engine against a straightforward SimPy model of the same rules (see README.md)."""

@@ -7,9 +7,9 @@ schedule, a process per credit lot that waits for its expiry, and a process per 
 Every random number is one call into Python's `random`. Nothing is batched, merged or decided ahead of time.
 
 It reads the same `Scenario` as the engine (see `benchmarks/workload.py`) and mirrors the engine's rules for the
-settings that scenario uses; any other setting (warm-up, Zipf targeting, eviction, another refund policy) is refused
-with a `ValueError` rather than silently simulated differently. `tests/test_naive_reference.py` checks that both
-models give the same rates, so the speed ratio compares two models of the same thing.
+settings that scenario uses; any other setting (warm-up, Zipf targeting, eviction, another refund policy, subscriber
+dynamics) is refused with a `ValueError` rather than silently simulated differently. `tests/test_naive_reference.py`
+checks that both models give the same rates, so the speed ratio compares two models of the same thing.
 """
 from __future__ import annotations
 
@@ -30,12 +30,14 @@ def check_supported(scenario: Scenario) -> None:
         "targeting.kind": (scenario.targeting.kind, "uniform"),
         "inbox.when_full": (scenario.inbox.when_full, "bounce"),
         "refund.lot": (scenario.refund.lot, "original"),
+        "subscribers.enabled": (scenario.subscribers.enabled, False),
     }
     for key, (value, supported) in unsupported.items():
         if value != supported:
             raise ValueError(f"naive model supports only {key}={supported!r}, got {value!r}")
     if scenario.refund.policy not in ("on_response", "none"):
-        raise ValueError(f"naive model supports only refund.policy 'on_response' or 'none', got {scenario.refund.policy!r}")
+        policy = scenario.refund.policy
+        raise ValueError(f"naive model supports only refund.policy 'on_response' or 'none', got {policy!r}")
 
 
 def scalar_draw(dist, rng: random.Random):
@@ -150,45 +152,59 @@ class NaiveWorld:
         self.recipients = [Recipient(check_rate()) for _ in range(scenario.population.recipients)]
 
         for sender in self.senders:
+            if sender.anniversary > 0:
+                # the member subscribed before time 0: the refresh one month before the first anniversary in the
+                # window has already happened, so everyone starts with a grant (held at time 0: credits_initial)
+                self.refresh(sender, sender.anniversary - DAYS_PER_MONTH)
             if sender.plan.initial_credits:
-                self.add_lot(sender, sender.plan.initial_credits, granted=False)
+                self.add_lot(sender, sender.plan.initial_credits, 0.0)
             self.env.process(self.refreshes(sender))
             self.env.process(self.wishes(sender))
 
     # --- credits -------------------------------------------------------------------------------------------------
-    def add_lot(self, sender: Sender, credits: int, granted: bool = True) -> None:
-        plan, now = sender.plan, self.env.now
+    def add_lot(self, sender: Sender, credits: int, granted_at: float) -> None:
+        plan = sender.plan
         lifetime = math.inf if plan.credit_lifetime_days is None else plan.credit_lifetime_days
-        lot = Lot(now, now + lifetime, credits)
+        lot = Lot(granted_at, granted_at + lifetime, credits)
         sender.lots.append(lot)
-        if granted:
-            self.counts.credits_granted += credits
-        else:  # held at time 0, which is the end of a warm-up of length 0
-            self.counts.credits_initial += credits
+        self.count_credits("credits_granted", granted_at, credits)
         if lifetime != math.inf:
             self.env.process(self.expiry(sender, lot))
 
+    def count_credits(self, flow: str, at: float, credits: int) -> None:
+        """Flows before time 0 (the end of a warm-up of length 0) make up the balance held at time 0."""
+        if at >= 0:
+            setattr(self.counts, flow, getattr(self.counts, flow) + credits)
+        elif flow == "credits_granted":
+            self.counts.credits_initial += credits
+        else:
+            self.counts.credits_initial -= credits
+
+    def refresh(self, sender: Sender, at: float) -> None:
+        """Grants the plan's credits, then caps the balance: the newest credits are the ones forfeited."""
+        plan = sender.plan
+        self.add_lot(sender, plan.credits_per_month, at)
+        if plan.balance_cap is not None:
+            excess = sender.balance() - plan.balance_cap
+            for lot in reversed(sender.lots):
+                if excess <= 0:
+                    break
+                lost = min(excess, lot.remaining)
+                lot.remaining -= lost
+                excess -= lost
+                self.count_credits("credits_forfeited_cap", at, lost)
+        self.hand_out_credits(sender)
+
     def refreshes(self, sender: Sender):
-        """Grants the plan's credits at each billing anniversary, then caps the balance (newest credits go first)."""
+        """Refreshes at each billing anniversary from the first one in the window on."""
         yield self.env.timeout(sender.anniversary)
         while True:
-            plan = sender.plan
-            self.add_lot(sender, plan.credits_per_month)
-            if plan.balance_cap is not None:
-                excess = sender.balance() - plan.balance_cap
-                for lot in reversed(sender.lots):
-                    if excess <= 0:
-                        break
-                    lost = min(excess, lot.remaining)
-                    lot.remaining -= lost
-                    excess -= lost
-                    self.counts.credits_forfeited_cap += lost
-            self.hand_out_credits(sender)
+            self.refresh(sender, self.env.now)
             yield self.env.timeout(DAYS_PER_MONTH)
 
     def expiry(self, sender: Sender, lot: Lot):
-        yield self.env.timeout(lot.expires_at - lot.granted_at)
-        self.counts.credits_expired += lot.remaining
+        yield self.env.timeout(max(0.0, lot.expires_at - self.env.now))
+        self.count_credits("credits_expired", lot.expires_at, lot.remaining)
         lot.remaining = 0
         lot.expired = True
         sender.lots.remove(lot)
@@ -225,9 +241,9 @@ class NaiveWorld:
         return recipient
 
     def is_valid(self) -> tuple[bool, float]:
-        """Draws the subject, body and HTML of a new InMail; returns whether the limits accept it, and its body length."""
+        """Draws a new InMail's subject, body and HTML; returns whether the limits accept it, and its body length."""
         messages = self.scenario.messages
-        subject, body = self.subject_length(), self.body_length()
+        subject, body = round(self.subject_length()), round(self.body_length())  # whole characters
         html = self.rng.random() < messages.html_probability
         valid = (
             subject <= messages.subject_limit_chars
@@ -240,11 +256,11 @@ class NaiveWorld:
     def inmail(self, sender: Sender):
         env, counts, rng = self.env, self.counts, self.rng
         counts.inmails_attempted += 1
-        recipient = self.choose_recipient(sender)
         valid, body = self.is_valid()
         if not valid:
             counts.inmails_rejected_invalid += 1
             return
+        recipient = self.choose_recipient(sender)
         lot = sender.take_credit()
         if lot is None:
             if self.scenario.sending.when_out_of_credits == "drop":

@@ -36,7 +36,7 @@ class Inboxes:
         self.window_start = window_start
         self.horizon = horizon
         self.occupancy = [0] * recipients
-        self.departures: dict[int, list] = {}  # recipient -> heap of (leave_time, msg_id)
+        self.departures: list = [None] * recipients  # recipient -> heap of leave times ((time, msg_id) to evict)
         self.arrival_order: dict[int, deque] = {}  # recipient -> deque of (msg_id, leave_time), evict mode only
         self.evicted_ids: set = set()
         self.full_since: dict[int, float] = {}
@@ -60,7 +60,7 @@ class Inboxes:
 
     def flush(self, r: int, t: float) -> None:
         """Frees the slots of conversations that left inbox `r` at or before `t`."""
-        heap = self.departures.get(r)
+        heap = self.departures[r]
         if not heap:
             return
         if not self.evict_oldest:  # departures are plain times
@@ -95,7 +95,7 @@ class Inboxes:
         are freed first, so an inbox holds only what is really in it (memory stays proportional to occupancy).
         The time a conversation spends in the inbox is added with `add_stays`, in bulk.
         """
-        heap = self.departures.get(r)
+        heap = self.departures[r]
         if heap is None:
             heap = self.departures[r] = []
         elif heap and (heap[0] if not self.evict_oldest else heap[0][0]) <= t:
@@ -144,8 +144,9 @@ class Inboxes:
 
     def close(self) -> None:
         """Frees everything that left by the horizon and closes the time-at-capacity spans still open."""
-        for r in list(self.departures):
-            self.flush(r, self.horizon)
+        for r, heap in enumerate(self.departures):
+            if heap:
+                self.flush(r, self.horizon)
         for r, since in self.full_since.items():
             span = self.horizon - self._clip(since)
             if span > 0:
