@@ -293,7 +293,7 @@ class NaiveWorld:
         # depends on whether it is still fresh
         recipients = self.scenario.recipients
         while True:
-            gap = rng.expovariate(recipient.checks_per_day)
+            gap = rng.expovariate(recipient.checks_per_day) if recipient.checks_per_day > 0 else math.inf
             if env.now + gap >= deleted_at:
                 yield from self.delete_unanswered(recipient, deleted_at)
                 return

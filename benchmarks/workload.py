@@ -8,9 +8,10 @@ recipients who check at Poisson times, open with one probability while an InMail
 respond after a delay with a probability scaled by body length and send day; unanswered InMails deleted after seven
 days (the article's rule); credits refunded on a response within 90 days.
 
-The figures follow the issue's simplified rule set (5 credits a month capped at 15, 4 InMails a month per sender).
-The inbox is deliberately small (3 conversations) so that bouncing is exercised at every size: with ten recipients
-per sender an inbox of 500 would never fill.
+The figures follow the issue's simplified rule set (5 credits a month, 4 InMails a month per sender), with two
+changes so that every rule is exercised at every size: the cap is 10, not 15 (with a 90-day lifetime a balance
+never exceeds three grants, so a cap of 15 would never bind), and inboxes hold 2 conversations (with ten
+recipients per sender an inbox of 500 would never fill, and nothing would bounce).
 """
 from __future__ import annotations
 
