@@ -142,7 +142,7 @@ class NaiveWorld:
             recipients.reply_probability + recipients.accept_probability + recipients.decline_probability
         )
 
-        names = scenario.plan_names
+        names = [name for name in scenario.plan_mix if scenario.plan_mix[name] > 0]
         shares = [scenario.plan_mix[name] for name in names]
         self.senders = []
         for _ in range(scenario.population.senders):

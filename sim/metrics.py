@@ -56,7 +56,7 @@ class Book:
         self.member_days = [0.0] * size  # subscribed member-days by month and plan: revenue accrues on them
         self.window_member_days = [0.0] * self.P
         self.subscriber_after = {f: [0] * self.P for f in SUBSCRIBER_FLOWS}
-        self.subscribers_before = [0] * self.P  # net members gained before the end of the warm-up
+        self.subscribers_before = [0] * self.P  # subscribers at the end of the warm-up: initial + flows before it
         self.credit_after = {f: [0] * self.P for f in CREDIT_FLOWS}
         self.credit_before = {f: [0] * self.P for f in CREDIT_FLOWS}
         self.cohort = {f: [0] * self.P for f in COHORT}
@@ -66,25 +66,22 @@ class Book:
         self.respond_hist = [0] * (len(DELAY_EDGES) - 1)
         self.lazy_events = 0
 
-    def _slot(self, plan: int, t: float) -> int:
-        m = int(t / DAYS_PER_MONTH) if t > 0 else 0
-        if m >= self.months:
-            m = self.months - 1
-        return m * self.P + plan
+    def month_of(self, t: float) -> int:
+        """The month a time falls in: months are [k, k + 1) * DAYS_PER_MONTH; times before 0 count in month 0."""
+        m = int(t * INV_MONTH) if t > 0 else 0
+        return m if m < self.months else self.months - 1
 
     def event(self, flow: str, plan: int, t: float, n: int = 1) -> None:
-        """A message event at time `t` (ignored after the horizon)."""
-        if t <= self.horizon:
+        """A message event at time `t` (ignored at or after the horizon: the run covers [0, horizon))."""
+        if t < self.horizon:
             m = int(t * INV_MONTH)
             if m >= self.months:
                 m = self.months - 1
             self.ts[flow][m * self.P + plan] += n
 
-    def membership(self, plan: int, t: float, n: int, initial: bool = False) -> None:
-        """`n` members of `plan` start (n > 0) or stop (n < 0) being subscribed at `t`, until the horizon."""
+    def membership(self, plan: int, t: float, n: int) -> None:
+        """`n` members of `plan` start (n > 0) or stop (n < 0) being paid up at `t`, until the horizon."""
         H = self.horizon
-        if initial or t < self.warmup:
-            self.subscribers_before[plan] += n
         start = max(t, self.warmup)
         if H > start:
             self.window_member_days[plan] += n * (H - start)
@@ -101,6 +98,8 @@ class Book:
         self.event(flow, plan, t)
         if t >= self.warmup:
             self.subscriber_after[flow][plan] += 1
+        else:
+            self.subscribers_before[plan] += 1 if flow in ("new_subscribers", "switches_in") else -1
 
     def credit_recorder(self, plan: int):
         """The `record(flow, t, n)` function a ledger of this plan reports to."""
@@ -108,7 +107,11 @@ class Book:
         months, P = self.months, self.P
 
         def record(flow: str, t: float, n: int) -> None:
-            m = int(t * INV_MONTH) if t > 0 else 0
+            # a ledger's opening grant is dated before 0 (its lot expires on the member's own schedule) but happens
+            # at the start: it counts as granted at 0, after the warm-up when there is none
+            if t < 0:
+                t = 0.0
+            m = int(t * INV_MONTH)
             ts[flow][(m if m < months else months - 1) * P + plan] += n
             (after if t >= warmup else before)[flow][plan] += n
             self.lazy_events += 1
@@ -235,10 +238,10 @@ class DeliveryLog:
         kind = np.asarray(self.kind, dtype=np.int64)
         t_resp = np.asarray(self.t_resp)
         cohort = np.asarray(self.cohort, dtype=bool)
-        opened = t_open <= H
-        responded = (kind > 0) & (t_resp <= H)
+        opened = t_open < H
+        responded = (kind > 0) & (t_resp < H)
         expiry = t + self.response_window
-        expired = (kind == 0) & (expiry <= H)
+        expired = (kind == 0) & (expiry < H)
         with np.errstate(invalid="ignore"):  # inf + inf for answers that never come is fine
             leave = np.where(kind > 0, t_resp + self.answered_slot, expiry)
         self.inboxes.add_stays(t, leave)

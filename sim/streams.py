@@ -39,25 +39,3 @@ class Streams:
             gen = np.random.Generator(np.random.PCG64(child))
             self._generators[name] = gen
         return gen
-
-
-class Batched:
-    """Pre-draws numbers from `draw(n)` in numpy batches and hands them out one at a time as Python floats.
-
-    A call into numpy per message costs more than the message's own logic; a list pop does not.
-    """
-
-    __slots__ = ("_draw", "_batch", "_buf")
-
-    def __init__(self, draw, batch: int = 8192):
-        self._draw = draw
-        self._batch = batch
-        self._buf: list = []
-
-    def __call__(self):
-        buf = self._buf
-        if not buf:
-            arr = self._draw(self._batch)
-            buf = arr[::-1].tolist()  # reversed so pop() returns them in drawn order
-            self._buf = buf
-        return buf.pop()

@@ -46,7 +46,9 @@ class Plan(_Model):
         "end of the billing cycle (Sales Navigator)",
     )
     initial_credits: int = Field(
-        default=0, ge=0, description="credits a member holds at time 0 besides the first grant (dated at time 0)"
+        default=0, ge=0,
+        description="extra credits a member holds at the start, on top of the first grant (dated at the start; the "
+        "cap applies to them from the next refresh)",
     )
     inmails_per_month: float = Field(
         default=4.0, ge=0, description="mean InMails a member wishes to send per month (Poisson arrivals)"
@@ -127,7 +129,9 @@ class Sending(_Model):
         description="a wish to send with no credit left waits for the next credit (grant or refund) or is dropped",
     )
     max_wait_days: Optional[float] = Field(
-        default=None, gt=0, description="a waiting wish older than this is dropped as blocked (null: waits to the end)"
+        default=None, gt=0,
+        description="days after which a wish still waiting for a credit gives up and counts as blocked (null: waits "
+        "to the end)"
     )
     followup_probability: float = Field(
         default=0.1, ge=0, le=1,
@@ -343,10 +347,6 @@ class Scenario(_Model):
             raise ValueError("; ".join(problems))
         return dyn
 
-    @property
-    def plan_names(self) -> list[str]:
-        """Plans in the order of the mix (plans not in the mix have no members and are left out)."""
-        return [p for p in self.plan_mix if self.plan_mix[p] > 0] or list(self.plan_mix)
 
 
 __all__ = ["Scenario", "Plan", "DAYS_PER_MONTH", "Exponential"]

@@ -9,19 +9,17 @@ are opened independently; the per-InMail open time has exactly the law of the ch
 
 Once opened, the recipient replies, accepts or declines with the scenario's probabilities, scaled by the factor of
 the body-length band (LinkedIn's 2022 study) and of the day of the week the InMail was sent, after a delay drawn
-from the response-delay distribution. An InMail that is neither opened nor answered within the response window is
-deleted unanswered. Every InMail consumes the same random numbers whatever its fate, so that variants of a scenario
+from the response-delay distribution. An InMail not answered within the response window (opened or not) is deleted
+unanswered; an open or a response that would come after that never happens. Every InMail consumes the same random numbers whatever its fate, so that variants of a scenario
 see the same draws (common random numbers).
 """
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
 
 import numpy as np
 
 from sim.scenario.schema import Inbox, Recipients
-from sim.streams import Streams
 
 INF = math.inf
 NO_RESPONSE, REPLY, ACCEPT, DECLINE = 0, 1, 2, 3
@@ -35,7 +33,7 @@ class Behaviour:
     delivered (`decide`), because it depends on the day it is sent.
     """
 
-    def __init__(self, recipients: Recipients, inbox: Inbox, streams: Streams):
+    def __init__(self, recipients: Recipients, inbox: Inbox):
         self.unread_days = inbox.unread_window_hours / 24.0
         self.response_window = INF if inbox.response_window_days is None else float(inbox.response_window_days)
         self.p_fresh = recipients.open_probability_fresh
@@ -52,11 +50,7 @@ class Behaviour:
         self.day_array = np.asarray(self.day_factors, dtype=float)
         self.band_bound_array = np.array(self.band_bounds, dtype=float)
         self.band_factor_array = np.array(self.band_factors, dtype=float)
-        self.open_rng, self.response_rng, self.delay_rng = streams("open"), streams("response"), streams("response_delay")
         self.delay_dist = recipients.response_delay_days
-
-    def length_factor(self, body_chars: int) -> float:
-        return self.band_factors[bisect_left(self.band_bounds, body_chars)]
 
     def open_delay(self, checks_per_day: float, e_fresh: float, e_late: float) -> float:
         """Days from delivery to the first open (inf if never or after the response window), from two unit
@@ -70,14 +64,14 @@ class Behaviour:
         dt = self.unread_days + e_late / b if b > 0 else INF
         return dt if dt < self.response_window else INF
 
-    def draw(self, checks_per_day: np.ndarray, body_chars: np.ndarray):
+    def draw(self, checks_per_day: np.ndarray, body_chars: np.ndarray, open_rng, response_rng, delay_rng):
         """For a batch of InMails: open delays (days after delivery, inf if never, before expiry), the two unit
         exponentials they came from, the uniforms that decide the response, the response delays (days after the
-        open) and the body-length factors."""
+        open) and the body-length factors. The generators are the caller's (one set per plan)."""
         n = len(body_chars)
-        e = self.open_rng.standard_exponential((2, n))
-        u = self.response_rng.random(n)
-        delay = self.delay_dist.sample(self.delay_rng, n)
+        e = open_rng.standard_exponential((2, n))
+        u = response_rng.random(n)
+        delay = self.delay_dist.sample(delay_rng, n)
         with np.errstate(divide="ignore", invalid="ignore"):
             fresh = e[0] / (checks_per_day * self.p_fresh)
             late = self.unread_days + e[1] / (checks_per_day * self.p_late)

@@ -30,10 +30,9 @@ from .inbox import Inboxes
 from .members import Members
 from .population import Population
 from .subscribers import SubscriberDynamics
+from .wishes import WishStream, window_days, window_end
 
 INF = math.inf
-WISH_BATCH = 4096
-KIND_COUNTER = {k: v for k, v in RESPONSE_KINDS.items()}
 
 
 def simulate(scenario: Scenario, seed: int | None = None, replication: int = 0) -> ReplicationResult:
@@ -53,7 +52,7 @@ class World:
         self.horizon = float(sc.horizon_days)
         self.warmup = float(sc.warmup_days)
         self.book = Book(pop.plan_names, self.horizon, self.warmup)
-        self.behaviour = Behaviour(sc.recipients, sc.inbox, streams)
+        self.behaviour = Behaviour(sc.recipients, sc.inbox)
         self.evict_mode = sc.inbox.when_full == "evict_oldest"
         self.inbox_capacity = sc.inbox.capacity
         self.inboxes = Inboxes(pop.recipients, sc.inbox.capacity, self.evict_mode, self.warmup, self.horizon)
@@ -79,99 +78,50 @@ class World:
         self.last_recipient = [-1] * pop.senders
         self.delivered_to = [0] * pop.recipients
         self.bounced_at: dict[int, int] = {}
+        self.evicted_at: dict[int, int] = {}
         self.next_msg_id = 0
         self.simpy_events = 0
 
-        msg = sc.messages
-        self.subject_limit, self.body_limit = msg.subject_limit_chars, msg.body_limit_chars
-        self.html_blocked = not msg.html_allowed
-        self.p_html = msg.html_probability
-        self.length_rng, self.content_rng = streams("message_length"), streams("message_content")
-        self.send_rng, self.pick_rng = streams("sending"), streams("sender_pick")
-        self.subject_dist, self.body_dist = msg.subject_length_chars, msg.body_length_chars
-
-        self.wish_rate = 0.0  # set by _set_weights at the first month boundary
+        self.wishes = WishStream(self, streams)
 
     # -- processes --------------------------------------------------------------------------------------------------
-    def _set_weights(self) -> None:
-        """Wish rates by plan slot capacity: a plan with capacity c and demand d per member draws c * d wishes."""
-        caps = self.members.capacity
-        weights = [caps[i] * self.plans[i].inmails_per_month for i in range(len(self.plans))]
-        self.weight_array = np.asarray(weights, dtype=float)
-        self.cum_weight_array = np.cumsum(self.weight_array)
-        self.total_weight = float(self.cum_weight_array[-1])
-        self.capacity_array = np.asarray(caps, dtype=np.int64)
-        self.wish_rate = self.total_weight / DAYS_PER_MONTH  # wishes per day over all slots
-
-    def _draw_wishes(self, t0: float, n: int):
-        """The next `n` wishes after `t0`: times, plans, member slots, content and the recipients' draws."""
-        times = t0 + np.cumsum(self.send_rng.standard_exponential(n)) / self.wish_rate
-        x = self.pick_rng.random(n) * self.total_weight
-        plans = np.minimum(np.searchsorted(self.cum_weight_array, x, side="right"), len(self.plans) - 1)
-        frac = (x - (self.cum_weight_array[plans] - self.weight_array[plans])) / self.weight_array[plans]
-        caps = self.capacity_array[plans]
-        slots = np.minimum((frac * caps).astype(np.int64), caps - 1)
-        subject = np.rint(self.subject_dist.sample(self.length_rng, n))
-        body = np.rint(self.body_dist.sample(self.length_rng, n)).astype(np.int64)
-        u = self.content_rng.random((2, n))
-        valid = (subject <= self.subject_limit) & (body <= self.body_limit)
-        if self.html_blocked:
-            valid &= u[0] >= self.p_html
-        targets = self.pop.next_recipients(n)
-        dt_open, e_fresh, e_late, u_resp, delay, factor = self.behaviour.draw(self.pop.check_rate_array[targets], body)
-        kind, dt_resp = self.behaviour.decide_batch(dt_open, u_resp, delay, factor, times)
-        return (times.tolist(), plans.tolist(), slots.tolist(), valid.tolist(), u[1].tolist(), targets.tolist(),
-                dt_open.tolist(), e_fresh.tolist(), e_late.tolist(), u_resp.tolist(), delay.tolist(), factor.tolist(),
-                kind.tolist(), dt_resp.tolist())
-
     def _wishes(self):
-        """The merged Poisson stream of every member's wishes to send, handled in batches.
+        """Every member's wishes to send, a window at a time, in time order.
 
-        Wishes cannot affect each other's timing, so they are processed straight from the batch; the process only
-        yields to SimPy when another event (a wake-up, a member joining or leaving) is due first, which keeps time
-        order exact. At each month boundary subscriber dynamics decide the month; if a plan may outgrow its slots,
-        the stream is redrawn from the boundary with more slots (exact: the Poisson stream is memoryless).
+        Wishes cannot affect each other's timing, so they are processed straight from the window's lists; the
+        process only yields to SimPy when another event (a wake-up, a member joining or leaving) is due first, which
+        keeps time order exact. At each month boundary subscriber dynamics decide the month (and a plan that may
+        grow gets more member slots; windows never cross a boundary).
         """
-        env, H, book, last, p_follow = self.env, self.horizon, self.book, self.last_recipient, self.p_followup
+        env, H, last, p_follow = self.env, self.horizon, self.last_recipient, self.p_followup
         waiting, ledgers, warmup, members = self.waiting, self.ledgers, self.warmup, self.members
         active, rate = members.active, self.pop.check_rate
         open_delay, decide = self.behaviour.open_delay, self.behaviour.decide
-        month, boundary = 0, 0.0
-        t = 0.0
-        while True:
-            self.log.flush()  # count what the last batch delivered (members' value feeds the boundary decisions)
-            if boundary <= t and boundary <= H:  # decide the month that starts at `boundary`
+        month, boundary, t = 0, 0.0, 0.0
+        length = window_days(self.scenario.population.senders)
+        while t < H:
+            if t >= boundary:  # decide the month that starts here
                 if env.peek() <= boundary:
                     yield env.timeout(boundary - env.now)
+                self.log.flush()  # count what was delivered so far: members' value feeds the decisions
                 peak = self.dynamics.boundary(month, boundary)
-                grown = False
                 for p, need in peak.items():
                     if need > members.capacity[p]:
                         members.capacity[p] = need + need // 4 + 1
-                        grown = True
-                if grown or month == 0:
-                    self._set_weights()
-                t = boundary
                 month += 1
                 boundary = month * DAYS_PER_MONTH
-            if self.wish_rate <= 0:
-                if boundary > H:
-                    return
-                t = boundary
-                continue
-            n = int(min(WISH_BATCH, (boundary - t) * self.wish_rate * 1.1 + 64))
-            (times, plans, slots, valid, u_follow, targets, dt_open, e_fresh, e_late, u_resp, delay,
-             factor, kinds, dt_resps) = self._draw_wishes(t, n)
-            # wishes and rejections are counted per batch: a batch lies within one month
+            elif len(self.log.t) > 50_000:
+                self.log.flush()  # keep the log short
+            t_end = window_end(t, boundary, H, length)
+            w = self.wishes.window(t, t_end)
+            times, plans, slots, valid, u_follow, targets = w.times, w.plans, w.slots, w.valid, w.u_follow, w.targets
+            dt_open, e_fresh, e_late, u_resp, delay, factor = w.dt_open, w.e_fresh, w.e_late, w.u_resp, w.delay, w.factor
+            kinds, dt_resps = w.kinds, w.dt_resps
+            # wishes, rejections and spent credits are counted per window: a window lies within one month
             tally = self._tally = [[0] * len(self.plans) for _ in range(6)]
             attempted, attempted_cohort, rejected, rejected_cohort, spent, spent_before = tally
-            for i in range(n):
+            for i in range(len(times)):
                 t = times[i]
-                if t > boundary:  # the rest of this batch is redrawn after the boundary's decisions
-                    t = boundary
-                    break
-                if t > H:
-                    break
                 if env.peek() <= t:  # something else comes first: let SimPy run it
                     yield env.timeout(t - env.now)
                     self.simpy_events += 1
@@ -210,14 +160,13 @@ class World:
                 if cohort:
                     spent[plan] += 1
                 else:
-                    spent_before[plan] += 1  # before the warm-up ends, if the warm-up is longer than the batch start
+                    spent_before[plan] += 1
                 self._send(s, plan, t, lot, cohort, r, dt, kind, dt_resp)
             self._count_tally(month - 1)
-            if t > H:
-                return
+            t = t_end
 
     def _count_tally(self, month: int) -> None:
-        """Adds the batch's wishes, rejections and spent credits to the book, in the batch's month."""
+        """Adds the window's wishes, rejections and spent credits to the book, in the window's month."""
         attempted, attempted_cohort, rejected, rejected_cohort, spent, spent_before = self._tally
         book = self.book
         base = min(month, book.months - 1) * book.P
@@ -255,9 +204,12 @@ class World:
         t_next = ledger.next_refresh if (ledger.active and ledger.credits_per_refresh > 0) else INF
         if ledger.refunds:
             t_next = min(t_next, ledger.refunds[0][0])
+        queue = self.waiting.get(s)
+        if queue and self.max_wait < INF:  # the oldest wish gives up when its wait runs out
+            t_next = min(t_next, queue[0][0] + self.max_wait)
         if t_next < t:
             t_next = t
-        if t_next <= self.horizon and self.wake_at.get(s, INF) > t_next:
+        if t_next < self.horizon and self.wake_at.get(s, INF) > t_next:
             self.wake_at[s] = t_next
             # the wish process may be ahead of env.now (it runs wishes straight from its batch), so schedule by
             # absolute time
@@ -275,7 +227,7 @@ class World:
         ledger = self.ledgers[s]
         while queue:
             t_wish, cohort, draws = queue[0]
-            if t - t_wish > self.max_wait:
+            if t_wish + self.max_wait <= t:  # the same expression as the wake-up time: no rounding gap
                 queue.popleft()
                 self._blocked(plan, t_wish + self.max_wait, cohort)
                 continue
@@ -320,10 +272,10 @@ class World:
         elif self.refund_policy == "on_no_response":
             if kind == NO_RESPONSE or dt_resp > self.refund_window:
                 refund_t = t + self.refund_window
-        if refund_t <= self.horizon:
+        if refund_t < self.horizon:
             self.ledgers[s].refund_at(refund_t, lot, msg_id)
 
-        record = (msg_id, s, plan, t, t_open, kind, t_resp, lot, cohort, refund_t) if self.evict_mode else None
+        record = (msg_id, s, plan, r, t, t_open, kind, t_resp, lot, cohort, refund_t) if self.evict_mode else None
         inboxes.deliver(r, t, leave, msg_id, record)
         self.delivered_to[r] += 1
         log_sender, log_plan, log_t, log_open, log_kind, log_resp, log_cohort = self.log_appends
@@ -335,65 +287,50 @@ class World:
         log_resp(t_resp)
         log_cohort(cohort)
 
-    def _count(self, s, plan, t, t_open, kind, t_resp, cohort, sign) -> None:
-        """Counts (sign +1) or withdraws (sign -1) a delivered InMail's future as decided at delivery."""
-        book, H = self.book, self.horizon
-        event = book.event
-        if sign > 0:
-            event("delivered", plan, t)
-        opened = t_open <= H
-        if opened:
-            event("opened", plan, t_open, sign)
-        if kind != NO_RESPONSE:
-            fate = "responded" if t_resp <= H else "pending_end"
-        else:
-            expiry = t + self.response_window
-            fate = "expired_unanswered" if expiry <= H else "pending_end"
-        if fate == "responded":
-            event("responded", plan, t_resp, sign)
-            if self.members.track_value:
-                self.members.note_response(s, t_resp, sign)
-        elif fate == "expired_unanswered":
-            event("expired_unanswered", plan, expiry, sign)
-        if not cohort:
-            return
-        c = book.cohort
-        if sign > 0:
-            c["delivered"][plan] += 1
-        c[fate][plan] += sign
-        if fate == "responded":
-            c[KIND_COUNTER[kind]][plan] += sign
-        if opened:
-            c["opened"][plan] += sign
-            book.delay(plan, t_open - t, t_resp - t if fate == "responded" else None, sign)
-
     def _evicted(self, record, te: float) -> None:
-        """A conversation pushed out of a full inbox at `te`: what had not happened by then never will."""
-        msg_id, s, plan, t, t_open, kind, t_resp, lot, cohort, refund_t = record
-        r_answered = kind != NO_RESPONSE and t_resp <= te
-        if r_answered:
-            return  # an answered conversation archived early: its InMail's fate is already sealed
-        self._count(s, plan, t, t_open, kind, t_resp, cohort, -1)
-        opened = t_open <= te
-        self._count_evicted(plan, t, t_open if opened else INF, te, cohort)
+        """A conversation pushed out of a full inbox at `te`: what had not happened by then never will.
+
+        Its fate was counted when it was delivered (DeliveryLog); withdraw what falls after `te` and count the
+        eviction instead. A conversation already answered only loses its slot early: its InMail's fate stands.
+        """
+        msg_id, s, plan, r, t, t_open, kind, t_resp, lot, cohort, refund_t = record
+        self.evicted_at[r] = self.evicted_at.get(r, 0) + 1
+        if kind != NO_RESPONSE and t_resp <= te:
+            return
+        book, H = self.book, self.horizon
+        expiry = t + self.response_window
+        if kind != NO_RESPONSE:
+            fate = "responded" if t_resp < H else "pending_end"
+        else:
+            fate = "expired_unanswered" if expiry < H else "pending_end"
+        open_withdrawn = te < t_open < H
+        if open_withdrawn:
+            book.event("opened", plan, t_open, -1)
+        if fate == "responded":
+            book.event("responded", plan, t_resp, -1)
+            if self.members.track_value:
+                self.members.note_response(s, t_resp, -1)
+        elif fate == "expired_unanswered":
+            book.event("expired_unanswered", plan, expiry, -1)
+        book.event("evicted", plan, te)
+        if cohort:
+            c = book.cohort
+            c[fate][plan] -= 1
+            c["evicted"][plan] += 1
+            if fate == "responded":
+                c[RESPONSE_KINDS[kind]][plan] -= 1
+            if open_withdrawn:
+                c["opened"][plan] -= 1
+            book.delay(plan, t_open - t if open_withdrawn else None, t_resp - t if fate == "responded" else None, -1)
         ledger = self.ledgers[s]
         if refund_t > te and refund_t < INF and self.refund_policy == "on_response":
             ledger.cancel_refund(msg_id)
         elif self.refund_policy == "on_no_response" and refund_t == INF:
             when = t + self.refund_window  # the response that would have prevented the refund will not come
-            if when <= self.horizon:
+            if when < H:
                 ledger.refund_at(when, lot, msg_id)
-
-    def _count_evicted(self, plan, t, t_open, te, cohort) -> None:
-        book = self.book
-        if t_open < INF:
-            book.event("opened", plan, t_open)
-        book.event("evicted", plan, te)
-        if cohort:
-            book.cohort["evicted"][plan] += 1
-            if t_open < INF:
-                book.cohort["opened"][plan] += 1
-            book.delay(plan, t_open - t if t_open < INF else None, None)
+                if s in self.waiting:
+                    self._schedule_wake(s, te)
 
     # -- the run ---------------------------------------------------------------------------------------------------
     def run(self) -> ReplicationResult:
@@ -420,14 +357,18 @@ class World:
         H = self.horizon
         for s, queue in self.waiting.items():
             plan = self.members.sender_plan[s]
-            for _t, cohort, _draws in queue:
-                self._blocked(plan, H, cohort)
+            for t_wish, cohort, _draws in queue:
+                if t_wish + self.max_wait < H:  # gave up waiting before the end
+                    self._blocked(plan, t_wish + self.max_wait, cohort)
+                    continue
+                self._blocked(plan, t_wish, cohort)  # still waiting: counted as blocked when it was made
                 if cohort:
                     self.book.cohort["waiting_end"][plan] += 1
         self.waiting = {}
         self.log.flush()
+        last = math.nextafter(H, 0.0)  # the run covers [0, H): a refresh due at H is not part of it
         for ledger in self.ledgers:
-            ledger.advance(H)
+            ledger.advance(last)
         self.inboxes.close()
 
 

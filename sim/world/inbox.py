@@ -22,7 +22,7 @@ INF = math.inf
 
 
 class Inboxes:
-    """Every recipient's inbox, with capacity `capacity` conversations, observed over [window_start, horizon]."""
+    """Every recipient's inbox, with capacity `capacity` conversations, observed over [window_start, horizon)."""
 
     def __init__(self, recipients: int, capacity: int, evict_oldest: bool, window_start: float, horizon: float):
         if recipients < 1:
@@ -144,9 +144,10 @@ class Inboxes:
 
     def close(self) -> None:
         """Frees everything that left by the horizon and closes the time-at-capacity spans still open."""
+        last = math.nextafter(self.horizon, 0.0)  # the run covers [0, horizon)
         for r, heap in enumerate(self.departures):
             if heap:
-                self.flush(r, self.horizon)
+                self.flush(r, last)
         for r, since in self.full_since.items():
             span = self.horizon - self._clip(since)
             if span > 0:

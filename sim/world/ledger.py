@@ -83,10 +83,12 @@ class CreditLedger:
         self.active = True
         self.record = record
         self.now = min(float(start), float(first_refresh))
+        self.due = self.next_change()  # nothing changes before this time: `spend` skips `advance` until then
         if initial_credits:
+            self.advance(start)  # a refresh before the start (and its cap) comes first: extra credits are not capped
             self._add_lot(start, initial_credits)
             record(GRANTED, start, initial_credits)
-        self.due = self.next_change()  # nothing changes before this time: `spend` skips `advance` until then
+            self.due = self.next_change()
 
     # -- the lazy clock ------------------------------------------------------------------------------------------
     def next_change(self) -> float:
@@ -182,11 +184,14 @@ class CreditLedger:
 
     # -- what senders and the world do ----------------------------------------------------------------------------
     def grant(self, t: float, n: int) -> None:
-        """Grants `n` credits at `t` outside the refresh schedule (e.g. with a new subscription)."""
+        """Grants `n` credits at `t` outside the refresh schedule (a new subscription's first month), capped like a
+        refresh."""
         self.advance(t)
         if n:
             self._add_lot(t, n)
             self.record(GRANTED, t, n)
+        if self.cap is not None and self.balance > self.cap:
+            self._take_newest(t, self.balance - self.cap, FORFEITED)
         self.due = self.next_change()
 
     def spend(self, t: float) -> float | None:

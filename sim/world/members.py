@@ -33,6 +33,7 @@ class Members:
         ]
         self.position: list[int] = [s - pop.plan_start[self.sender_plan[s]] for s in range(pop.senders)]
         self.capacity: list[int] = list(pop.plan_sizes)
+        self.cancelling: set[int] = set()  # cancelled, still in their paid cycle (keep_until_cycle_end): not subscribers
         self.track_value = track_value
         self.responses: list[list[int]] = [[0] * book.months for _ in range(pop.senders)] if track_value else []
         self.recorders = [book.credit_recorder(p) for p in range(len(self.plans))]
@@ -41,8 +42,9 @@ class Members:
             phase = pop.billing_phase[s]
             # the last refresh before time 0 happened at phase - one month: everyone starts with a grant
             self.ledgers.append(self._ledger(self.sender_plan[s], phase - DAYS_PER_MONTH if phase > 0 else 0.0, 0.0))
-        for p, plan in enumerate(self.plans):
-            book.membership(p, 0.0, pop.plan_sizes[p], initial=True)
+        for p in range(len(self.plans)):
+            book.membership(p, 0.0, pop.plan_sizes[p])
+            book.subscribers_before[p] += pop.plan_sizes[p]
 
     def _ledger(self, p: int, first_refresh: float, start: float) -> CreditLedger:
         plan = self.plans[p]
@@ -55,7 +57,12 @@ class Members:
         return ledger
 
     def count(self, p: int) -> int:
+        """Members in plan `p`'s list (those who cancelled but are still in their paid cycle included)."""
         return len(self.active[p])
+
+    def subscribers(self, p: int) -> int:
+        """Subscribers of plan `p`: members who have not cancelled."""
+        return len(self.active[p]) - sum(1 for s in self.cancelling if self.sender_plan[s] == p)
 
     def is_active(self, s: int) -> bool:
         p = self.sender_plan[s]

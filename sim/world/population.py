@@ -54,7 +54,6 @@ class Population:
         self.check_rate_array = scenario.recipients.checks_per_day.sample(streams("check_rate"), self.recipients)
         self.check_rate = self.check_rate_array.tolist()
 
-        self._targeting_rng = streams("targeting")
         pop = scenario.targeting
         if pop.kind == "zipf" and pop.exponent > 0:
             weights = np.arange(1, self.recipients + 1, dtype=float) ** (-pop.exponent)
@@ -69,9 +68,8 @@ class Population:
             return np.full(self.recipients, 1.0 / self.recipients)
         return np.diff(np.concatenate([[0.0], self._cdf]))
 
-    def next_recipients(self, n: int) -> np.ndarray:
-        """The targets of the next `n` InMails."""
-        rng = self._targeting_rng
+    def next_recipients(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """The targets of `n` InMails, drawn from `rng`."""
         if self._cdf is None:
             return rng.integers(0, self.recipients, n)
         draw = np.searchsorted(self._cdf, rng.random(n), side="right")

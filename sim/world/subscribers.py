@@ -31,14 +31,20 @@ class SubscriberDynamics:
         sc = world.scenario
         self.config = sc.subscribers
         self.enabled = sc.subscribers.enabled
-        self.plan_index = {name: i for i, name in enumerate(world.pop.plan_names)}
-        self.rng_arrivals = streams("subscriber_arrivals")
-        self.rng_decisions = streams("subscriber_decisions")
-        self.rng_timing = streams("subscriber_timing")
+        names = world.pop.plan_names
+        self.plan_index = {name: i for i, name in enumerate(names)}
+        # one stream per plan and purpose: a change to one plan leaves every other plan's draws as they were
+        self.rng_arrivals = [streams(f"subscriber_arrivals:{name}") for name in names]
+        self.rng_arrival_times = [streams(f"subscriber_arrival_times:{name}") for name in names]
+        self.rng_decisions = [streams(f"subscriber_decisions:{name}") for name in names]
+        self.rng_leave_times = [streams(f"subscriber_leave_times:{name}") for name in names]
         self.withdrawn_at = [INF] * len(world.plans)
+        self.moved_to = list(range(len(world.plans)))
         for change in self.config.withdrawals:
             i = self.plan_index[change.plan]
-            self.withdrawn_at[i] = min(self.withdrawn_at[i], change.at_day)
+            if change.at_day < self.withdrawn_at[i]:
+                self.withdrawn_at[i] = change.at_day
+                self.moved_to[i] = self.plan_index[change.move_to]
 
     def _modifiers(self, p: int):
         dyn = self.config.plans.get(self.world.pop.plan_names[p])
@@ -49,6 +55,14 @@ class SubscriberDynamics:
         ratio = plan.price_per_month / ref if ref else 1.0
         return dyn, ratio
 
+    def destination(self, p: int, t: float) -> int:
+        """Where a member moving to plan `p` at `t` ends up: a withdrawn plan sends them on to its replacement."""
+        for _ in range(len(self.moved_to)):
+            if self.withdrawn_at[p] > t:
+                break
+            p = self.moved_to[p]
+        return p
+
     def boundary(self, month: int, t: float) -> dict[int, int]:
         """Decides the month starting at `t`; schedules its changes. Returns the most members each plan can reach."""
         world, members = self.world, self.world.members
@@ -56,35 +70,35 @@ class SubscriberDynamics:
         if not self.enabled:
             return peak
         end = t + DAYS_PER_MONTH
-        for change in self.config.withdrawals:
-            if t <= change.at_day < end:
-                src, dst = self.plan_index[change.plan], self.plan_index[change.move_to]
-                peak[dst] += members.count(src)
-                self._at(change.at_day, partial(self._withdraw, src, dst))
         for p in range(len(world.plans)):
             mod = self._modifiers(p)
             if mod is None:
                 continue
             dyn, ratio = mod
             rate = dyn.arrivals_per_month * ratio ** dyn.arrival_price_elasticity
-            n = int(self.rng_arrivals.poisson(rate)) if rate > 0 else 0
-            times = np.sort(t + self.rng_timing.random(n) * DAYS_PER_MONTH)
+            n = int(self.rng_arrivals[p].poisson(rate))
+            times = np.sort(t + self.rng_arrival_times[p].random(n) * DAYS_PER_MONTH)
             for tj in times.tolist():
-                if tj < self.withdrawn_at[p] and tj <= world.horizon:
+                if tj < self.withdrawn_at[p] and tj < world.horizon:
                     peak[p] += 1
                     self._at(tj, partial(self._join, p))
             self._decide_leavers(p, month, t, dyn, ratio, peak)
+        for change in self.config.withdrawals:  # last: the source's peak includes this month's joiners
+            if t <= change.at_day < end:
+                src, dst = self.plan_index[change.plan], self.plan_index[change.move_to]
+                peak[dst] += peak[src]
+                self._at(change.at_day, partial(self._withdraw, src, dst))
         return peak
 
     def _decide_leavers(self, p, month, t, dyn, ratio, peak) -> None:
         members = self.world.members
-        ids = list(members.active[p])
+        ids = [s for s in members.active[p] if s not in members.cancelling]
         targets = [self.plan_index[name] for name in dyn.switch_to]
         base = np.array([dyn.churn_per_month] + [dyn.switch_to[name] for name in dyn.switch_to])
+        u = self.rng_decisions[p].random(len(ids))
+        when = t + self.rng_leave_times[p].random(len(ids)) * DAYS_PER_MONTH
         if not ids or base.sum() == 0:
             return
-        u = self.rng_decisions.random(len(ids))
-        when = t + self.rng_timing.random(len(ids)) * DAYS_PER_MONTH
         factor = np.full(len(ids), ratio ** dyn.churn_price_elasticity)
         if dyn.churn_value_effect and members.track_value:
             lookback = self.config.value_lookback_months
@@ -98,8 +112,9 @@ class SubscriberDynamics:
             months_in = np.rint((t - np.array([members.joined_at[s] for s in ids])) / DAYS_PER_MONTH)
             choice[(months_in <= 0) | (months_in % 12 != 0)] = len(base)
         for k in np.flatnonzero(choice < len(base)).tolist():
-            target = None if choice[k] == 0 else targets[choice[k] - 1]
-            if target is not None:
+            target = None
+            if choice[k] > 0:
+                target = self.destination(targets[choice[k] - 1], float(when[k]))
                 peak[target] += 1
             self._at(float(when[k]), partial(self._leave, ids[k], target))
 
@@ -109,42 +124,43 @@ class SubscriberDynamics:
         env.timeout(max(0.0, t - env.now)).callbacks.append(lambda _event, t=t: action(t))
 
     def _join(self, p: int, t: float) -> None:
-        s = self.world.members.join(p, t)
+        self.world.members.join(p, t)
         self.world.book.subscriber_event("new_subscribers", p, t)
-        return s
 
     def _leave(self, s: int, target: int | None, t: float) -> None:
         world, members = self.world, self.world.members
-        if not members.is_active(s):
-            return  # already moved (its plan was withdrawn)
+        if not members.is_active(s) or s in members.cancelling:
+            return  # already moved by a withdrawal, or already cancelled
         p = members.sender_plan[s]
-        plan = world.plans[p]
-        if target is None and plan.on_cancel == "keep_until_cycle_end":
-            # credits stay usable to the end of the billing cycle, so the member keeps sending until then
-            ledger = members.ledgers[s]
-            ledger.cancel(t)  # no more refreshes; the balance lapses at the cycle's end
-            if ledger.closing_at <= world.horizon:
-                self._at(ledger.closing_at, partial(self._end_of_cycle, s))
-            return
+        book = world.book
+        if target is None:
+            book.subscriber_event("cancellations", p, t)
+            if world.plans[p].on_cancel == "keep_until_cycle_end":
+                # credits stay usable to the end of the paid cycle, so the member keeps sending until then
+                members.cancelling.add(s)
+                ledger = members.ledgers[s]
+                ledger.cancel(t)  # no more refreshes; the balance lapses at the cycle's end
+                if ledger.closing_at < world.horizon:
+                    self._at(ledger.closing_at, partial(self._end_of_cycle, s))
+                return
         world.drop_waiting(s, t)
         members.leave(s, t)
-        if target is None:
-            world.book.subscriber_event("cancellations", p, t)
-        else:
-            world.book.subscriber_event("switches_out", p, t)
+        if target is not None:
+            book.subscriber_event("switches_out", p, t)
             members.join(target, t)
-            world.book.subscriber_event("switches_in", target, t)
+            book.subscriber_event("switches_in", target, t)
 
     def _end_of_cycle(self, s: int, t: float) -> None:
         members = self.world.members
         if members.is_active(s):
             self.world.drop_waiting(s, t)
             members.leave(s, t)
-            self.world.book.subscriber_event("cancellations", members.sender_plan[s], t)
+        members.cancelling.discard(s)
 
     def _withdraw(self, src: int, dst: int, t: float) -> None:
+        """Moves every subscriber of `src` to `dst`; members who already cancelled finish their paid cycle."""
         members, book = self.world.members, self.world.book
-        for s in list(members.active[src]):
+        for s in [s for s in members.active[src] if s not in members.cancelling]:
             self.world.drop_waiting(s, t)
             members.leave(s, t)
             book.subscriber_event("switches_out", src, t)

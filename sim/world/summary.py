@@ -49,13 +49,13 @@ def _plan_metrics(world, plan: int | None) -> dict[str, float]:
     m["plan_switches_in"] = total(book.subscriber_after, "switches_in")
     m["plan_switches_out"] = total(book.subscriber_after, "switches_out")
     m["plan_switches"] = m["plan_switches_out"] if plan is None else m["plan_switches_in"] + m["plan_switches_out"]
-    m["subscribers_end"] = int(sum(members.count(i) for i in idx))
+    m["subscribers_end"] = int(sum(members.subscribers(i) for i in idx))
 
     member_months = sum(book.window_member_days[i] for i in idx) / DAYS_PER_MONTH
     m["revenue"] = float(sum(
         book.window_member_days[i] / DAYS_PER_MONTH * _monthly_price(world.plans[i]) for i in idx
     ))
-    m["mrr"] = float(sum(members.count(i) * _monthly_price(world.plans[i]) for i in idx))
+    m["mrr"] = float(sum(members.subscribers(i) * _monthly_price(world.plans[i]) for i in idx))
     m["arpu"] = ratio(m["revenue"], member_months)
     m["cost_per_response"] = ratio(m["revenue"], m["inmails_responded"])
     m["revenue_per_response"] = m["cost_per_response"]
@@ -114,6 +114,7 @@ def _distributions(world) -> dict:
             "recipient": int(r),
             "delivered": int(delivered[r]),
             "bounced": int(world.bounced_at.get(int(r), 0)),
+            "evicted": int(world.evicted_at.get(int(r), 0)),
             "days_full": float(inboxes.days_full.get(int(r), 0.0)),
         }
         for r in top
