@@ -8,7 +8,7 @@ from __future__ import annotations
 HEADLINE = [
     "inmails_attempted", "inmails_delivered", "open_rate", "response_rate", "credits_granted", "credits_spent",
     "credits_refunded", "credits_expired", "credits_forfeited_cap", "wasted_credit_share", "revenue",
-    "cost_per_response", "inbox_full_share",
+    "cost_per_response", "subscribers_end", "mrr", "inbox_full_share",
 ]
 """Metrics shown by default, in this order (those a result lacks are skipped)."""
 
