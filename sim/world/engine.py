@@ -10,6 +10,7 @@ InMail's future: its response, its refund and its counts are withdrawn.
 """
 from __future__ import annotations
 
+import gc
 import math
 import time
 from collections import deque
@@ -336,7 +337,15 @@ class World:
     def run(self) -> ReplicationResult:
         started = time.perf_counter()
         self.env.process(self._wishes())
-        self.env.run(until=self.horizon)
+        # The event loop makes no reference cycles (reference counting frees what it drops), while the cyclic
+        # collector would rescan millions of long-lived ledgers, lots and heap entries again and again.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self.env.run(until=self.horizon)
+        finally:
+            if collecting:
+                gc.enable()
         self._close()
         from .summary import summarise  # the summary is long and read once; keep this module about the model
 
