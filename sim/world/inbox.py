@@ -53,7 +53,9 @@ class Inboxes:
         occ = self.occupancy[r]
         if occ == self.capacity:
             since = self.full_since.pop(r)
-            span = self._clip(t) - self._clip(since)
+            if since < self.window_start:
+                since = self.window_start
+            span = (t if t < self.horizon else self.horizon) - since  # t >= since; both clipped to the window
             if span > 0:
                 self.days_full[r] = self.days_full.get(r, 0.0) + span
         self.occupancy[r] = occ - 1
