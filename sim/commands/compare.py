@@ -123,8 +123,8 @@ def compare_command(args) -> int:
         raise
     if not args.quiet:
         data = comparison.to_dict()
-        print(f"{len(comparison.replication_ids)} paired replications, seed {comparison.seed}; "
-              "'*': the 95% interval of the difference excludes 0")
+        print(f"{len(comparison.replication_ids)} paired replications, seed {comparison.seed} "
+              "(differences are variant - base, on common random numbers)")
         for variant in comparison.variants:
             print(f"\n{variant} - {comparison.base}")
             print(comparison_table(data, variant))

@@ -57,7 +57,7 @@ def metrics_table(metrics: dict, names: list[str] | None = None) -> str:
 
 
 def comparison_table(comparison: dict, variant: str, names: list[str] | None = None) -> str:
-    """Base, variant, paired difference with its interval and relative change; '*' marks intervals excluding 0."""
+    """Base, variant, paired difference with its interval and relative change, and whether the interval excludes 0."""
     entries = comparison["variants"][variant]["metrics"]
     names = [n for n in (names or HEADLINE) if n in entries]
     rows = []
@@ -65,8 +65,8 @@ def comparison_table(comparison: dict, variant: str, names: list[str] | None = N
         d = entries[n]
         relative = "-" if d["relative_change"] is None else f"{100 * d['relative_change']:+.2f}%"
         rows.append([n, fmt(d["base_mean"], n), fmt(d["variant_mean"], n), fmt(d["diff"], n, signed=True),
-                     fmt_interval(d["ci95"], n, signed=True), relative, "*" if d["excludes_zero"] else ""])
-    return render(["metric", comparison["base"], variant, "difference", "95% interval", "relative", ""], rows)
+                     fmt_interval(d["ci95"], n, signed=True), relative, "yes" if d["excludes_zero"] else "no"])
+    return render(["metric", comparison["base"], variant, "difference", "95% interval", "relative", "excludes 0"], rows)
 
 
 def sweep_table(manifest: dict, names: list[str] | None = None) -> str:
