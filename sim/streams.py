@@ -39,3 +39,11 @@ class Streams:
             gen = np.random.Generator(np.random.PCG64(child))
             self._generators[name] = gen
         return gen
+
+    def keyed(self, name: str, *keys: int) -> np.random.Generator:
+        """A fresh generator for `name` and integer `keys` (e.g. plan, block, window), not cached: for draws that
+        must not depend on how many numbers were drawn before for other keys."""
+        child = np.random.SeedSequence(
+            entropy=self.root.entropy, spawn_key=tuple(self.root.spawn_key) + (_name_key(name),) + tuple(keys)
+        )
+        return np.random.Generator(np.random.PCG64(child))

@@ -139,3 +139,81 @@ def test_top_recipients_report_evictions():
                   targeting={"kind": "zipf", "exponent": 1.5})
     top = simulate(sc, seed=1).distributions["top_recipients"]
     assert top[0]["evicted"] > 0 and set(top[0]) == {"recipient", "delivered", "bounced", "evicted", "days_full"}
+
+
+def wishes_of_first_members(sc, plan, monkeypatch):
+    """(time, slot, target, body-length factor) of every wish drawn for the first members of `plan`."""
+    import sim.world.wishes as wishes_module
+
+    got = []
+    original = wishes_module.WishStream._block_window
+
+    def spy(self, p, block, window, t0, t1):
+        part = original(self, p, block, window, t0, t1)
+        if part is not None and self.world.pop.plan_names[p] == plan:
+            keep = part[2] < self.world.pop.plan_sizes[p]
+            got.extend(zip(part[0][keep].tolist(), part[2][keep].tolist(), part[5][keep].tolist(),
+                           part[11][keep].tolist()))
+        return part
+
+    monkeypatch.setattr(wishes_module.WishStream, "_block_window", spy)
+    World(sc, replication_seed(1, 0)).run()
+    monkeypatch.undo()
+    return got
+
+
+def test_switches_from_another_plan_leave_this_plans_wishes_alone(monkeypatch):
+    def arm(price_a):
+        return scenario(horizon_days=3 * D,
+                        plans={"a": {"price_per_month": price_a, "inmails_per_month": 2},
+                               "b": {"price_per_month": 80, "inmails_per_month": 2}},
+                        plan_mix={"a": 0.5, "b": 0.5},
+                        subscribers={"enabled": True, "plans": {"a": {
+                            "reference_price": 50, "churn_price_elasticity": 2.0, "switch_to": {"b": 0.1}}}})
+
+    base = wishes_of_first_members(arm(50), "b", monkeypatch)
+    variant = wishes_of_first_members(arm(60), "b", monkeypatch)
+    assert len(base) > 500 and base == variant
+
+
+def test_a_withdrawal_into_a_withdrawn_plan_follows_it_and_leaves_room():
+    sc = scenario(horizon_days=3 * D,
+                  plans={"a": {"inmails_per_month": 2}, "b": {"inmails_per_month": 2}, "c": {"inmails_per_month": 2}},
+                  plan_mix={"a": 0.4, "b": 0.4, "c": 0.2},
+                  subscribers={"enabled": True, "withdrawals": [{"plan": "b", "at_day": 10, "move_to": "c"},
+                                                                {"plan": "a", "at_day": 40, "move_to": "b"}]})
+    result = simulate(sc, seed=1)
+    assert result.by_plan["b"]["subscribers_end"] == 0 and result.by_plan["c"]["subscribers_end"] == 200
+    sc = scenario(horizon_days=2 * D,
+                  plans={"a": {"inmails_per_month": 2}, "b": {"inmails_per_month": 2}, "c": {"inmails_per_month": 2}},
+                  plan_mix={"a": 0.4, "b": 0.4, "c": 0.2},
+                  subscribers={"enabled": True, "withdrawals": [{"plan": "b", "at_day": 20, "move_to": "c"},
+                                                                {"plan": "a", "at_day": 10, "move_to": "b"}]})
+    world = run_until(sc, 25, seed=1)
+    c = world.pop.plan_names.index("c")
+    assert len(world.members.active[c]) == 200 <= world.members.capacity[c]
+
+
+def test_a_first_of_month_joiner_holds_its_grant_plus_initial_credits():
+    sc = scenario(horizon_days=2 * D, plans={"p": {"credits_per_month": 5, "balance_cap": 15, "initial_credits": 20,
+                                                   "refresh": "first_of_month", "inmails_per_month": 0}},
+                  plan_mix={"p": 1.0}, subscribers={"enabled": True, "plans": {"p": {"arrivals_per_month": 20}}})
+    world = run_until(sc, 20.0)
+    joiners = world.ledgers[200:]
+    assert joiners and all(ledger.balance == 25 for ledger in joiners)
+
+
+def test_a_finished_world_is_freed_before_the_next_one_runs():
+    import gc
+    import weakref
+
+    sc = scenario(horizon_days=D)
+    first = World(sc, replication_seed(1, 0))
+    first.run()
+    ref = weakref.ref(first)
+    del first
+    alive = []
+    second = World(sc, replication_seed(1, 1))
+    second.env.process((lambda: (alive.append(ref() is not None), (yield second.env.timeout(1))))())
+    second.run()
+    assert alive == [False] and gc.isenabled()

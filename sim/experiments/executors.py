@@ -168,6 +168,9 @@ class LocalProcessExecutor(Executor):
                 process.terminate()
         for process in processes:
             process.join(timeout=5)
+            if process.is_alive():  # a worker that did not stop on SIGTERM (e.g. still starting under load)
+                process.kill()
+                process.join(timeout=5)
 
 
 class DaskExecutor(Executor):

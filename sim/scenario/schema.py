@@ -337,6 +337,8 @@ class Scenario(_Model):
             for target in d.switch_to:
                 if target not in plans:
                     problems.append(f"plans.{name}.switch_to names undefined plan {target}")
+                elif target == name:
+                    problems.append(f"plans.{name}.switch_to names the plan itself")
             if sum(d.switch_to.values()) + d.churn_per_month > 1 + 1e-9:
                 problems.append(f"plans.{name}: churn_per_month + switch_to shares must be <= 1")
         for change in dyn.withdrawals:

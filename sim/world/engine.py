@@ -98,7 +98,7 @@ class World:
         waiting, ledgers, warmup, members = self.waiting, self.ledgers, self.warmup, self.members
         active, rate = members.active, self.pop.check_rate
         open_delay, decide = self.behaviour.open_delay, self.behaviour.decide
-        month, boundary, t = 0, 0.0, 0.0
+        month, boundary, t, window = 0, 0.0, 0.0, 0
         length = window_days(self.scenario.population.senders)
         while t < H:
             if t >= boundary:  # decide the month that starts here
@@ -108,13 +108,14 @@ class World:
                 peak = self.dynamics.boundary(month, boundary)
                 for p, need in peak.items():
                     if need > members.capacity[p]:
-                        members.capacity[p] = need + need // 4 + 1
+                        members.capacity[p] = self.wishes.slots_for(p, need)
                 month += 1
                 boundary = month * DAYS_PER_MONTH
             elif len(self.log.t) > 50_000:
                 self.log.flush()  # keep the log short
             t_end = window_end(t, boundary, H, length)
-            w = self.wishes.window(t, t_end)
+            w = self.wishes.window(window, t, t_end)
+            window += 1
             times, plans, slots, valid, u_follow, targets = w.times, w.plans, w.slots, w.valid, w.u_follow, w.targets
             dt_open, e_fresh, e_late, u_resp, delay, factor = w.dt_open, w.e_fresh, w.e_late, w.u_resp, w.delay, w.factor
             kinds, dt_resps = w.kinds, w.dt_resps
@@ -124,7 +125,10 @@ class World:
             for i in range(len(times)):
                 t = times[i]
                 if env.peek() <= t:  # something else comes first: let SimPy run it
-                    yield env.timeout(t - env.now)
+                    pause = t - env.now
+                    if env.now + pause > t:  # never resume after t (at the horizon SimPy would stop first)
+                        pause = math.nextafter(pause, 0.0)
+                    yield env.timeout(pause)
                     self.simpy_events += 1
                 plan = plans[i]
                 members_p = active[plan]
@@ -339,9 +343,13 @@ class World:
         self.env.process(self._wishes())
         # The event loop makes no reference cycles (reference counting frees what it drops), while the cyclic
         # collector would rescan millions of long-lived ledgers, lots and heap entries again and again.
+        # A finished world is a reference cycle that only the collector frees: collect once before switching it off,
+        # so a process running replications one after another holds one world at a time.
         collecting = gc.isenabled()
-        gc.disable()
         try:
+            if collecting:
+                gc.collect()
+                gc.disable()
             self.env.run(until=self.horizon)
         finally:
             if collecting:

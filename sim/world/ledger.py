@@ -183,14 +183,14 @@ class CreditLedger:
         self.balance = 0
 
     # -- what senders and the world do ----------------------------------------------------------------------------
-    def grant(self, t: float, n: int) -> None:
+    def grant(self, t: float, n: int, capped: bool = True) -> None:
         """Grants `n` credits at `t` outside the refresh schedule (a new subscription's first month), capped like a
-        refresh."""
+        refresh unless `capped` is False."""
         self.advance(t)
         if n:
             self._add_lot(t, n)
             self.record(GRANTED, t, n)
-        if self.cap is not None and self.balance > self.cap:
+        if capped and self.cap is not None and self.balance > self.cap:
             self._take_newest(t, self.balance - self.cap, FORFEITED)
         self.due = self.next_change()
 

@@ -46,12 +46,12 @@ class Members:
             book.membership(p, 0.0, pop.plan_sizes[p])
             book.subscribers_before[p] += pop.plan_sizes[p]
 
-    def _ledger(self, p: int, first_refresh: float, start: float) -> CreditLedger:
+    def _ledger(self, p: int, first_refresh: float, start: float, initial: bool = True) -> CreditLedger:
         plan = self.plans[p]
         ledger = CreditLedger(
             plan.credits_per_month, plan.balance_cap, plan.credit_lifetime_days, DAYS_PER_MONTH, first_refresh,
             record=self.recorders[p], refund_keeps_date=self.refund_keeps_date, cancel_rule=plan.on_cancel,
-            initial_credits=plan.initial_credits, start=start,
+            initial_credits=plan.initial_credits if initial else 0, start=start,
         )
         ledger.advance(start)
         return ledger
@@ -76,8 +76,10 @@ class Members:
             first = math.ceil(t / DAYS_PER_MONTH) * DAYS_PER_MONTH
             if first <= t:
                 first += DAYS_PER_MONTH
-            ledger = self._ledger(p, first, t)
+            ledger = self._ledger(p, first, t, initial=False)
             ledger.grant(t, self.plans[p].credits_per_month)  # the first month's credits come with the subscription
+            # extra credits on top, as for everyone: the cap applies to them from the next refresh
+            ledger.grant(t, self.plans[p].initial_credits, capped=False)
         else:
             ledger = self._ledger(p, t, t)
         self.ledgers.append(ledger)

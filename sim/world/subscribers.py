@@ -36,8 +36,7 @@ class SubscriberDynamics:
         # one stream per plan and purpose: a change to one plan leaves every other plan's draws as they were
         self.rng_arrivals = [streams(f"subscriber_arrivals:{name}") for name in names]
         self.rng_arrival_times = [streams(f"subscriber_arrival_times:{name}") for name in names]
-        self.rng_decisions = [streams(f"subscriber_decisions:{name}") for name in names]
-        self.rng_leave_times = [streams(f"subscriber_leave_times:{name}") for name in names]
+        self.streams = streams  # decisions and leave times: a generator per plan and month (see _decide_leavers)
         self.withdrawn_at = [INF] * len(world.plans)
         self.moved_to = list(range(len(world.plans)))
         for change in self.config.withdrawals:
@@ -83,9 +82,11 @@ class SubscriberDynamics:
                     peak[p] += 1
                     self._at(tj, partial(self._join, p))
             self._decide_leavers(p, month, t, dyn, ratio, peak)
-        for change in self.config.withdrawals:  # last: the source's peak includes this month's joiners
+        # last, in the order they happen: a source's peak includes this month's joiners and earlier withdrawals into it
+        for change in sorted(self.config.withdrawals, key=lambda c: c.at_day):
             if t <= change.at_day < end:
-                src, dst = self.plan_index[change.plan], self.plan_index[change.move_to]
+                src = self.plan_index[change.plan]
+                dst = self.destination(self.plan_index[change.move_to], change.at_day)
                 peak[dst] += peak[src]
                 self._at(change.at_day, partial(self._withdraw, src, dst))
         return peak
@@ -95,8 +96,10 @@ class SubscriberDynamics:
         ids = [s for s in members.active[p] if s not in members.cancelling]
         targets = [self.plan_index[name] for name in dyn.switch_to]
         base = np.array([dyn.churn_per_month] + [dyn.switch_to[name] for name in dyn.switch_to])
-        u = self.rng_decisions[p].random(len(ids))
-        when = t + self.rng_leave_times[p].random(len(ids)) * DAYS_PER_MONTH
+        # a generator per plan and month: a member more or less this month does not shift next month's draws
+        name = self.world.pop.plan_names[p]
+        u = self.streams.keyed(f"subscriber_decisions:{name}", month).random(len(ids))
+        when = t + self.streams.keyed(f"subscriber_leave_times:{name}", month).random(len(ids)) * DAYS_PER_MONTH
         if not ids or base.sum() == 0:
             return
         factor = np.full(len(ids), ratio ** dyn.churn_price_elasticity)
@@ -115,6 +118,8 @@ class SubscriberDynamics:
             target = None
             if choice[k] > 0:
                 target = self.destination(targets[choice[k] - 1], float(when[k]))
+                if target == p:
+                    continue  # redirected back to its own plan (a withdrawal): the member stays
                 peak[target] += 1
             self._at(float(when[k]), partial(self._leave, ids[k], target))
 
@@ -158,8 +163,10 @@ class SubscriberDynamics:
         members.cancelling.discard(s)
 
     def _withdraw(self, src: int, dst: int, t: float) -> None:
-        """Moves every subscriber of `src` to `dst`; members who already cancelled finish their paid cycle."""
+        """Moves every subscriber of `src` to `dst` (or where `dst` itself went); members who already cancelled
+        finish their paid cycle."""
         members, book = self.world.members, self.world.book
+        dst = self.destination(dst, t)
         for s in [s for s in members.active[src] if s not in members.cancelling]:
             self.world.drop_waiting(s, t)
             members.leave(s, t)

@@ -8,9 +8,10 @@ the member slot, subject and body lengths, HTML or not, the follow-up draw, the 
 (open delay, response, response delay), through `Behaviour`.
 
 Windows are fixed by the calendar and the population size (`window_days`, cut at month boundaries and at the
-horizon), never by a plan's rates, and each plan draws from streams named after it. So a variant that changes one
-plan's price, credits, demand or membership leaves every other plan's wishes exactly as they were (common random
-numbers).
+horizon), never by a plan's rates. A plan's slots come in blocks of a size fixed at the start (from the plan's
+initial size), and each (plan, block, window) draws from a generator of its own. So a variant that changes one
+plan's price, credits, demand or membership leaves every other plan's wishes exactly as they were, even when members
+move between the two and the other plan needs more slots (common random numbers).
 """
 from __future__ import annotations
 
@@ -20,6 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.scenario.schema import DAYS_PER_MONTH
+
+MIN_BLOCK = 64
+BLOCKS_PER_PLAN = 8
+"""A plan's slots come in blocks of a power of two, about an eighth of its initial size (64 at least)."""
 
 WINDOW_SENDER_DAYS = 200_000
 """Sender-days per window: about 30,000 wishes at a few InMails a month per sender, whatever the population."""
@@ -68,41 +73,54 @@ class WishStream:
         self.subject_limit, self.body_limit = msg.subject_limit_chars, msg.body_limit_chars
         self.html_blocked, self.p_html = not msg.html_allowed, msg.html_probability
         self.subject_dist, self.body_dist = msg.subject_length_chars, msg.body_length_chars
-        self.rngs = [
-            {purpose: streams(f"{purpose}:{name}") for purpose in
-             ("wish_count", "wish_times", "member_slot", "subject_length", "body_length", "message_content",
-              "targeting", "open", "response", "response_delay")}
-            for name in world.pop.plan_names
-        ]
+        self.streams = streams
+        self.block = [max(MIN_BLOCK, 1 << max(0, math.ceil(math.log2(max(1, size) / BLOCKS_PER_PLAN))))
+                      for size in world.pop.plan_sizes]
+        members = world.members
+        for p in range(len(self.block)):
+            members.capacity[p] = self.slots_for(p, members.capacity[p])
 
-    def _plan_window(self, p: int, t0: float, t1: float):
+    def slots_for(self, p: int, need: int) -> int:
+        """Slots of plan `p` for `need` members: whole blocks, at least one."""
+        return max(1, -(-need // self.block[p])) * self.block[p]
+
+    def _block_window(self, p: int, block: int, window: int, t0: float, t1: float):
         world = self.world
-        slots_total = world.members.capacity[p]
-        rate = slots_total * world.plans[p].inmails_per_month / DAYS_PER_MONTH
-        rng = self.rngs[p]
-        n = int(rng["wish_count"].poisson(rate * (t1 - t0))) if rate > 0 else 0
+        size = self.block[p]
+        rate = size * world.plans[p].inmails_per_month / DAYS_PER_MONTH
+        if rate <= 0:
+            return None
+        name = world.pop.plan_names[p]
+        rng = self.streams.keyed(f"wishes:{name}", block, window)
+        n = int(rng.poisson(rate * (t1 - t0)))
         if n == 0:
             return None
-        times = t0 + rng["wish_times"].random(n) * (t1 - t0)
-        slots = np.minimum((rng["member_slot"].random(n) * slots_total).astype(np.int64), slots_total - 1)
-        subject = np.rint(self.subject_dist.sample(rng["subject_length"], n))
-        body = np.rint(self.body_dist.sample(rng["body_length"], n)).astype(np.int64)
-        u = rng["message_content"].random((2, n))
+        # a time rounded up to t1 would belong to the next window (or the horizon): keep it inside
+        times = np.minimum(t0 + rng.random(n) * (t1 - t0), np.nextafter(t1, t0))
+        slots = block * size + np.minimum((rng.random(n) * size).astype(np.int64), size - 1)
+        # lengths from generators of their own: a distribution that draws nothing (fixed) must not shift the rest
+        subject = np.rint(self.subject_dist.sample(self.streams.keyed(f"subject_length:{name}", block, window), n))
+        body = np.rint(self.body_dist.sample(self.streams.keyed(f"body_length:{name}", block, window), n))
+        body = body.astype(np.int64)
+        u = rng.random((2, n))
         valid = (subject <= self.subject_limit) & (body <= self.body_limit)
         if self.html_blocked:
             valid &= u[0] >= self.p_html
-        targets = world.pop.next_recipients(n, rng["targeting"])
+        targets = world.pop.next_recipients(n, rng)
         behaviour = world.behaviour
+        # the response delay last: its distribution may draw nothing
         dt_open, e_fresh, e_late, u_resp, delay, factor = behaviour.draw(
-            world.pop.check_rate_array[targets], body, rng["open"], rng["response"], rng["response_delay"]
+            world.pop.check_rate_array[targets], body, rng, rng, rng
         )
         kinds, dt_resps = behaviour.decide_batch(dt_open, u_resp, delay, factor, times)
         return (times, np.full(n, p, dtype=np.int64), slots, valid, u[1], targets, dt_open, e_fresh, e_late, u_resp,
                 delay, factor, kinds, dt_resps)
 
-    def window(self, t0: float, t1: float) -> Wishes:
-        """Every plan's wishes in [t0, t1), merged in time order."""
-        parts = [part for p in range(len(self.world.plans)) if (part := self._plan_window(p, t0, t1)) is not None]
+    def window(self, index: int, t0: float, t1: float) -> Wishes:
+        """Every plan's wishes in window number `index`, [t0, t1), merged in time order."""
+        capacity = self.world.members.capacity
+        parts = [part for p in range(len(self.world.plans)) for block in range(capacity[p] // self.block[p])
+                 if (part := self._block_window(p, block, index, t0, t1)) is not None]
         if not parts:
             return Wishes(*([] for _ in range(14)))
         columns = [np.concatenate(column) for column in zip(*parts)]
