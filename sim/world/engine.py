@@ -1,12 +1,14 @@
 """One replication of the InMail world on SimPy, from a validated Scenario to a ReplicationResult.
 
-The SimPy clock drives two kinds of events: the merged stream of send wishes (every sender's Poisson wishes form
-one Poisson stream; each wish picks its sender in proportion to the sender's rate), and wake-ups of senders whose
-wishes wait for a credit. Everything else is decided when an InMail is delivered: when it will be opened, whether
-and when it will be answered, when it leaves the inbox and when (if ever) its credit comes back. Those future
-changes are applied lazily, by the sender's ledger and the recipient's inbox, when they are next touched, so the
-event queue holds only what must wait on the clock. Eviction of a conversation from a full inbox rewrites that
-InMail's future: its response, its refund and its counts are withdrawn.
+The SimPy clock drives one process and a few kinds of events: the process walks through the members' wishes to
+send (drawn a calendar window at a time, each plan's wishes a Poisson stream over its member slots: wishes.py) and
+yields whenever another event is due first; the events are wake-ups of senders whose wishes wait for a credit, and
+members joining, leaving and switching plans (subscribers.py). Everything else is decided when an InMail is
+delivered: when it will be opened, whether and when it will be answered, when it leaves the inbox and when (if
+ever) its credit comes back. Those future changes are applied lazily, by the sender's ledger and the recipient's
+inbox, when they are next touched, so the event queue holds only what must wait on the clock. Eviction of a
+conversation from a full inbox rewrites that InMail's future: its response, its refund and its counts are
+withdrawn. The run covers [0, horizon).
 """
 from __future__ import annotations
 
@@ -19,10 +21,7 @@ from functools import partial
 import numpy as np
 import simpy
 
-from sim.metrics import (
-    CREDIT_FLOWS, CREDIT_IN, DELAY_EDGES, MESSAGE_FLOWS, Book, DeliveryLog, ReplicationResult, check_identities,
-    ratio,
-)
+from sim.metrics import Book, DeliveryLog, ReplicationResult, check_identities
 from sim.scenario.schema import DAYS_PER_MONTH, Scenario
 from sim.streams import Streams, replication_seed
 
@@ -389,4 +388,4 @@ class World:
         self.inboxes.close()
 
 
-__all__ = ["simulate", "World", "CREDIT_FLOWS", "CREDIT_IN", "MESSAGE_FLOWS", "DELAY_EDGES", "ratio"]
+__all__ = ["simulate", "World"]
