@@ -14,17 +14,28 @@ from .case import NOTHING_LOST, Case, Measure, describe, per_member_demand, reci
 from .theory import cohort_average, erlang_b, evict_oldest_inbox, littles_law
 
 
-def erlang_case(capacity: int, load: float, replications: int, slow: bool = False) -> Case:
-    """Inboxes of `capacity` slots offered `load` = arrival rate x response window."""
-    window, recipients, senders, horizon = 1.0, 20, 10, 120.0
-    warmup = 10 * window  # the loss system forgets its empty start within a few holding times
-    rate = load / window
-    sc = scenario(
-        f"erlang_c{capacity}", horizon=horizon + warmup, warmup=warmup, senders=senders,
-        recipient_count=recipients, inmails_per_month=per_member_demand(rate, senders, recipients),
-        inbox={"capacity": capacity, "when_full": "bounce", "response_window_days": window},
+LOSS_WINDOW, LOSS_RECIPIENTS, LOSS_SENDERS, LOSS_HORIZON = 1.0, 20, 10, 120.0
+"""The loss-system cases: response window (days: an unopened InMail holds its slot exactly this long), recipients,
+senders and days observed after the warm-up."""
+
+
+def loss_scenario(name: str, capacity: int, load: float, when_full: str, warmup: float):
+    """Inboxes of `capacity` slots offered `load` = arrival rate x response window, nobody ever opening: a loss
+    system (bounce) or an inbox that keeps the newest (evict_oldest), observed for 120 days after `warmup`."""
+    recipients, senders, horizon = LOSS_RECIPIENTS, LOSS_SENDERS, LOSS_HORIZON
+    return scenario(
+        name, horizon=horizon + warmup, warmup=warmup, senders=senders, recipient_count=recipients,
+        inmails_per_month=per_member_demand(load / LOSS_WINDOW, senders, recipients),
+        inbox={"capacity": capacity, "when_full": when_full, "response_window_days": LOSS_WINDOW},
         recipients={"open_probability_fresh": 0.0, "open_probability_late": 0.0},
     )
+
+
+def erlang_case(capacity: int, load: float, replications: int, slow: bool = False) -> Case:
+    """Inboxes of `capacity` slots offered `load` = arrival rate x response window."""
+    window, recipients = LOSS_WINDOW, LOSS_RECIPIENTS
+    rate, warmup = load / window, 10 * window  # the loss system forgets its empty start within a few holding times
+    sc = loss_scenario(f"erlang_c{capacity}", capacity, load, "bounce", warmup=warmup)
     b = erlang_b(capacity, load)
     guard = NOTHING_LOST + ("inmails_opened",)
     setting = (
@@ -60,14 +71,9 @@ def erlang_case(capacity: int, load: float, replications: int, slow: bool = Fals
 
 def eviction_case(capacity: int, load: float, replications: int) -> Case:
     """The loss system's inboxes with `evict_oldest` instead of `bounce`: nothing bounces, the oldest is pushed out."""
-    window, recipients, senders, horizon = 1.0, 20, 10, 120.0
+    window, recipients, horizon = LOSS_WINDOW, LOSS_RECIPIENTS, LOSS_HORIZON
     rate = load / window
-    sc = scenario(
-        f"evict_c{capacity}", horizon=horizon + window, warmup=window, senders=senders,
-        recipient_count=recipients, inmails_per_month=per_member_demand(rate, senders, recipients),
-        inbox={"capacity": capacity, "when_full": "evict_oldest", "response_window_days": window},
-        recipients={"open_probability_fresh": 0.0, "open_probability_late": 0.0},
-    )
+    sc = loss_scenario(f"evict_c{capacity}", capacity, load, "evict_oldest", warmup=window)
     full, occupancy = evict_oldest_inbox(capacity, load)
 
     def evicted_within(s: float) -> float:  # c more InMails arrive while this one is watched
