@@ -202,23 +202,37 @@ class DeliveryLog:
     """InMails delivered since the last flush, counted in bulk with numpy.
 
     The fate of a delivered InMail (open, response, expiry) is known when it is delivered, so counting it costs the
-    engine a few list appends; `flush` then bins a whole batch by month, plan and fate at once. Corrections for
-    evicted InMails go straight to the book (they are additive, so order does not matter).
+    engine little: a window's InMails that kept the fate drawn for them arrive as arrays (`add`), the others (a
+    follow-up's new recipient, a wish that waited for a credit) as a few list appends (`append`); `flush` then bins
+    everything by month, plan and fate at once. Corrections for evicted InMails go straight to the book (they are
+    additive, so order does not matter).
     """
 
-    def __init__(self, book: "Book", response_window: float, answered_slot: float, inboxes, members=None):
+    COLUMNS = ("sender", "plan", "t", "t_open", "kind", "t_resp", "cohort", "recipient")
+
+    def __init__(self, book: "Book", response_window: float, answered_slot: float, inboxes, members=None,
+                 recipients: int = 0):
         self.book = book
         self.response_window = response_window
         self.answered_slot = answered_slot
         self.inboxes = inboxes
         self.members = members  # set when responses received must be tracked per member
-        self.sender: list[int] = []
-        self.plan: list[int] = []
-        self.t: list[float] = []
-        self.t_open: list[float] = []
-        self.kind: list[int] = []
-        self.t_resp: list[float] = []
-        self.cohort: list[bool] = []
+        self.lists: tuple[list, ...] = tuple([] for _ in self.COLUMNS)
+        self.chunks: list[tuple] = []
+        self.pending = 0
+        self.delivered_to = np.zeros(recipients, dtype=np.int64)  # InMails delivered, by recipient
+
+    def appenders(self) -> tuple:
+        """The `append` methods of the columns, in `COLUMNS` order, for one InMail at a time."""
+        return tuple(column.append for column in self.lists)
+
+    def add(self, *columns) -> None:
+        """A batch of delivered InMails, as arrays in `COLUMNS` order."""
+        self.chunks.append(columns)
+        self.pending += len(columns[2])
+
+    def __len__(self) -> int:
+        return self.pending + len(self.lists[2])
 
     def _bin(self, name: str, times, plans) -> None:
         book = self.book
@@ -229,15 +243,18 @@ class DeliveryLog:
             target[k] += int(counts[k])
 
     def flush(self) -> None:
-        if not self.t:
+        if self.lists[2]:
+            dtypes = (np.int64, np.int64, float, float, np.int64, float, bool, np.int64)
+            self.add(*(np.asarray(column, dtype=dtype) for column, dtype in zip(self.lists, dtypes)))
+            for column in self.lists:
+                column.clear()
+        if not self.chunks:
             return
+        sender, plan, t, t_open, kind, t_resp, cohort, recipient = (
+            np.concatenate(column) for column in zip(*self.chunks))
+        self.chunks, self.pending = [], 0
         book, H, P = self.book, self.book.horizon, self.book.P
-        plan = np.asarray(self.plan, dtype=np.int64)
-        t = np.asarray(self.t)
-        t_open = np.asarray(self.t_open)
-        kind = np.asarray(self.kind, dtype=np.int64)
-        t_resp = np.asarray(self.t_resp)
-        cohort = np.asarray(self.cohort, dtype=bool)
+        np.add.at(self.delivered_to, recipient, 1)
         opened = t_open < H
         responded = (kind > 0) & (t_resp < H)
         expiry = t + self.response_window
@@ -250,8 +267,7 @@ class DeliveryLog:
         self._bin("responded", t_resp[responded], plan[responded])
         self._bin("expired_unanswered", expiry[expired], plan[expired])
         if self.members is not None:
-            senders = np.asarray(self.sender, dtype=np.int64)[responded].tolist()
-            for s, when in zip(senders, t_resp[responded].tolist()):
+            for s, when in zip(sender[responded].tolist(), t_resp[responded].tolist()):
                 self.members.note_response(s, when, 1)
         c = book.cohort
 
@@ -280,5 +296,3 @@ class DeliveryLog:
         for k in range(len(hist)):
             book.open_hist[k] += int(hist[k])
             book.respond_hist[k] += int(hist_r[k])
-        for buf in (self.sender, self.plan, self.t, self.t_open, self.kind, self.t_resp, self.cohort):
-            buf.clear()

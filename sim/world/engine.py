@@ -69,14 +69,11 @@ class World:
         self.ledgers = self.members.ledgers
         self.dynamics = SubscriberDynamics(self, streams)
         self.log = DeliveryLog(self.book, self.response_window, self.answered_slot, self.inboxes,
-                               self.members if sc.subscribers.enabled else None)
-        log = self.log
-        self.log_appends = (log.sender.append, log.plan.append, log.t.append, log.t_open.append, log.kind.append,
-                            log.t_resp.append, log.cohort.append)
+                               self.members if sc.subscribers.enabled else None, pop.recipients)
+        self.log_appends = self.log.appenders()
         self.waiting: dict[int, deque] = {}
         self.wake_at: dict[int, float] = {}
         self.last_recipient = [-1] * pop.senders
-        self.delivered_to = [0] * pop.recipients
         self.bounced_at: dict[int, int] = {}
         self.evicted_at: dict[int, int] = {}
         self.next_msg_id = 0
@@ -92,11 +89,18 @@ class World:
         process only yields to SimPy when another event (a wake-up, a member joining or leaving) is due first, which
         keeps time order exact. At each month boundary subscriber dynamics decide the month (and a plan that may
         grow gets more member slots; windows never cross a boundary).
+
+        Most InMails are sent when they are wished, to the recipient drawn for them, so their fate (open, response,
+        when they leave the inbox, when a refund comes) is the one computed for the whole window in numpy, and they
+        are counted from the window's arrays; a follow-up that goes to the previous recipient instead, a wish that
+        waits for a credit, and every InMail in an inbox that evicts take the general path (`_send`).
         """
         env, H, last, p_follow = self.env, self.horizon, self.last_recipient, self.p_followup
         waiting, ledgers, warmup, members = self.waiting, self.ledgers, self.warmup, self.members
         active, rate = members.active, self.pop.check_rate
         open_delay, decide = self.behaviour.open_delay, self.behaviour.decide
+        inboxes, capacity, evict_mode = self.inboxes, self.inbox_capacity, self.evict_mode
+        occupancy, has_room, deliver = inboxes.occupancy, inboxes.has_room, inboxes.deliver
         month, boundary, t, window = 0, 0.0, 0.0, 0
         length = window_days(self.scenario.population.senders)
         while t < H:
@@ -110,18 +114,23 @@ class World:
                         members.capacity[p] = self.wishes.slots_for(p, need)
                 month += 1
                 boundary = month * DAYS_PER_MONTH
-            elif len(self.log.t) > 50_000:
+            elif len(self.log) > 50_000:
                 self.log.flush()  # keep the log short
             t_end = window_end(t, boundary, H, length)
             w = self.wishes.window(window, t, t_end)
             window += 1
-            times, plans, slots, valid, u_follow, targets = w.times, w.plans, w.slots, w.valid, w.u_follow, w.targets
-            dt_open, e_fresh, e_late, u_resp, delay, factor = w.dt_open, w.e_fresh, w.e_late, w.u_resp, w.delay, w.factor
-            kinds, dt_resps = w.kinds, w.dt_resps
+            t_resp_w, leave_w, refund_w = self._fate_times(w.times, w.kinds, w.dt_resps)
+            times, plans, slots, valid, u_follow, targets = (
+                w.times.tolist(), w.plans.tolist(), w.slots.tolist(), w.valid.tolist(), w.u_follow.tolist(),
+                w.targets.tolist())
+            leaves, refunds = leave_w.tolist(), refund_w.tolist()
+            n = len(times)
+            sent = bytearray(n)  # 1: sent as drawn, counted from the window's arrays
+            sender_of = [0] * n
             # wishes, rejections and spent credits are counted per window: a window lies within one month
             tally = self._tally = [[0] * len(self.plans) for _ in range(6)]
             attempted, attempted_cohort, rejected, rejected_cohort, spent, spent_before = tally
-            for i in range(len(times)):
+            for i in range(n):
                 t = times[i]
                 if env.peek() <= t:  # something else comes first: let SimPy run it
                     pause = t - env.now
@@ -142,32 +151,78 @@ class World:
                     if cohort:
                         rejected_cohort[plan] += 1
                     continue
-                r, dt, kind, dt_resp = targets[i], dt_open[i], kinds[i], dt_resps[i]
+                r = targets[i]
                 prev = last[s]
-                if prev >= 0 and u_follow[i] < p_follow and prev != r:  # a follow-up to the previous recipient
+                as_drawn = True
+                if prev >= 0 and prev != r and u_follow[i] < p_follow:  # a follow-up to the previous recipient
                     r = prev
-                    dt = open_delay(rate[r], e_fresh[i], e_late[i])
-                    kind, dt_resp = decide(dt, u_resp[i], delay[i], factor[i], t)
+                    as_drawn = False
                 last[s] = r
                 queue = waiting.get(s)
                 if queue:  # earlier wishes are still waiting: keep the order
-                    queue.append((t, cohort, (r, dt, u_resp[i], delay[i], factor[i])))
+                    queue.append((t, cohort, self._draws(w, i, r, as_drawn)))
                     continue
                 lot = ledgers[s].take(t)
                 if lot is None:
                     if self.drop_when_broke:
                         self._blocked(plan, t, cohort)
                     else:
-                        waiting[s] = deque([(t, cohort, (r, dt, u_resp[i], delay[i], factor[i]))])
+                        waiting[s] = deque([(t, cohort, self._draws(w, i, r, as_drawn))])
                         self._schedule_wake(s, t)
                     continue
                 if cohort:
                     spent[plan] += 1
                 else:
                     spent_before[plan] += 1
+                if as_drawn and not evict_mode:
+                    if occupancy[r] >= capacity and not has_room(r, t):
+                        self._bounce(s, plan, t, lot, cohort, r)
+                        continue
+                    if refunds[i] < H:
+                        ledgers[s].refund_at(refunds[i], lot)
+                    deliver(r, t, leaves[i], 0)
+                    sent[i] = 1
+                    sender_of[i] = s
+                    continue
+                if as_drawn:
+                    dt, kind, dt_resp = float(w.dt_open[i]), int(w.kinds[i]), float(w.dt_resps[i])
+                else:
+                    dt = open_delay(rate[r], float(w.e_fresh[i]), float(w.e_late[i]))
+                    kind, dt_resp = decide(dt, float(w.u_resp[i]), float(w.delay[i]), float(w.factor[i]), t)
                 self._send(s, plan, t, lot, cohort, r, dt, kind, dt_resp)
             self._count_tally(month - 1)
+            if n:
+                mask = np.frombuffer(sent, dtype=np.bool_)
+                if mask.any():
+                    times_sent = w.times[mask]
+                    self.log.add(np.asarray(sender_of, dtype=np.int64)[mask], w.plans[mask], times_sent,
+                                 times_sent + w.dt_open[mask], w.kinds[mask], t_resp_w[mask],
+                                 times_sent >= warmup, w.targets[mask])
             t = t_end
+
+    def _draws(self, w, i: int, r: int, as_drawn: bool) -> tuple:
+        """What a waiting wish keeps for when it is sent: recipient, open delay and the response's random numbers."""
+        if as_drawn:
+            dt = float(w.dt_open[i])
+        else:  # a follow-up: the open delay is the new recipient's
+            dt = self.behaviour.open_delay(self.pop.check_rate[r], float(w.e_fresh[i]), float(w.e_late[i]))
+        return r, dt, float(w.u_resp[i]), float(w.delay[i]), float(w.factor[i])
+
+    def _fate_times(self, times, kinds, dt_resps):
+        """For InMails delivered at `times` with response `kinds` after `dt_resps` days: when the response comes,
+        when the conversation leaves the inbox and when its credit is refunded (inf: never). The array twin of the
+        arithmetic in `_send`, operation for operation, so both give the same floats."""
+        answered = kinds != NO_RESPONSE
+        t_resp = times + dt_resps
+        with np.errstate(invalid="ignore"):
+            leave = np.where(answered, t_resp + self.answered_slot, times + self.response_window)
+        if self.refund_policy == "on_response":
+            refund = np.where(answered & (dt_resps <= self.refund_window), t_resp, INF)
+        elif self.refund_policy == "on_no_response":
+            refund = np.where(~answered | (dt_resps > self.refund_window), times + self.refund_window, INF)
+        else:
+            refund = np.full(len(times), INF)
+        return t_resp, leave, refund
 
     def _count_tally(self, month: int) -> None:
         """Adds the window's wishes, rejections and spent credits to the book, in the window's month."""
@@ -250,16 +305,12 @@ class World:
     # -- one InMail ------------------------------------------------------------------------------------------------
     def _send(self, s, plan, t, lot, cohort, r, dt_open, kind, dt_resp) -> None:
         """Sends one InMail whose credit is spent: bounce it, or deliver it with the fate drawn for it."""
-        book, inboxes = self.book, self.inboxes
+        inboxes = self.inboxes
         if inboxes.occupancy[r] >= self.inbox_capacity and not inboxes.has_room(r, t):
             if self.evict_mode:
                 self._evicted(inboxes.evict(r, t), t)
             else:
-                self.ledgers[s].refund_now(t, lot)
-                book.event("bounced_inbox_full", plan, t)
-                self.bounced_at[r] = self.bounced_at.get(r, 0) + 1
-                if cohort:
-                    book.cohort["bounced_inbox_full"][plan] += 1
+                self._bounce(s, plan, t, lot, cohort, r)
                 return
         t_open, t_resp = t + dt_open, t + dt_resp
         if kind != NO_RESPONSE:
@@ -281,8 +332,7 @@ class World:
 
         record = (msg_id, s, plan, r, t, t_open, kind, t_resp, lot, cohort, refund_t) if self.evict_mode else None
         inboxes.deliver(r, t, leave, msg_id, record)
-        self.delivered_to[r] += 1
-        log_sender, log_plan, log_t, log_open, log_kind, log_resp, log_cohort = self.log_appends
+        log_sender, log_plan, log_t, log_open, log_kind, log_resp, log_cohort, log_recipient = self.log_appends
         log_sender(s)
         log_plan(plan)
         log_t(t)
@@ -290,6 +340,15 @@ class World:
         log_kind(kind)
         log_resp(t_resp)
         log_cohort(cohort)
+        log_recipient(r)
+
+    def _bounce(self, s: int, plan: int, t: float, lot: float, cohort: bool, r: int) -> None:
+        """An InMail refused by a full inbox: its credit comes back at once."""
+        self.ledgers[s].refund_now(t, lot)
+        self.book.event("bounced_inbox_full", plan, t)
+        self.bounced_at[r] = self.bounced_at.get(r, 0) + 1
+        if cohort:
+            self.book.cohort["bounced_inbox_full"][plan] += 1
 
     def _evicted(self, record, te: float) -> None:
         """A conversation pushed out of a full inbox at `te`: what had not happened by then never will.

@@ -106,7 +106,7 @@ def _distributions(world) -> dict:
     members = world.members
     for p, name in enumerate(pop.plan_names):
         balances[name] = _hist([world.ledgers[s].balance for s in members.active[p]])
-    delivered = np.asarray(world.delivered_to)
+    delivered = world.log.delivered_to
     k = min(TOP_RECIPIENTS, len(delivered))
     top = np.argsort(-delivered, kind="stable")[:k]
     top_rows = [

@@ -42,22 +42,23 @@ def window_end(t: float, boundary: float, horizon: float, length: float) -> floa
 
 @dataclass
 class Wishes:
-    """One window's wishes in time order, as Python lists (what the per-wish loop reads fastest)."""
+    """One window's wishes in time order, as numpy arrays (the engine turns the columns it reads per wish into
+    lists, and reads the others only for the few wishes that need them)."""
 
-    times: list
-    plans: list
-    slots: list
-    valid: list
-    u_follow: list
-    targets: list
-    dt_open: list
-    e_fresh: list
-    e_late: list
-    u_resp: list
-    delay: list
-    factor: list
-    kinds: list
-    dt_resps: list
+    times: np.ndarray
+    plans: np.ndarray
+    slots: np.ndarray
+    valid: np.ndarray
+    u_follow: np.ndarray
+    targets: np.ndarray
+    dt_open: np.ndarray
+    e_fresh: np.ndarray
+    e_late: np.ndarray
+    u_resp: np.ndarray
+    delay: np.ndarray
+    factor: np.ndarray
+    kinds: np.ndarray
+    dt_resps: np.ndarray
 
     def __len__(self) -> int:
         return len(self.times)
@@ -122,7 +123,11 @@ class WishStream:
         parts = [part for p in range(len(self.world.plans)) for block in range(capacity[p] // self.block[p])
                  if (part := self._block_window(p, block, index, t0, t1)) is not None]
         if not parts:
-            return Wishes(*([] for _ in range(14)))
+            return Wishes(*(np.zeros(0, dtype=dtype) for dtype in _EMPTY_DTYPES))
         columns = [np.concatenate(column) for column in zip(*parts)]
         order = np.argsort(columns[0], kind="stable")
-        return Wishes(*(column[order].tolist() for column in columns))
+        return Wishes(*(column[order] for column in columns))
+
+
+_EMPTY_DTYPES = (float, np.int64, np.int64, bool, float, np.int64, float, float, float, float, float, float, np.int64,
+                 float)
