@@ -130,14 +130,18 @@ class World:
             # wishes, rejections and spent credits are counted per window: a window lies within one month
             tally = self._tally = [[0] * len(self.plans) for _ in range(6)]
             attempted, attempted_cohort, rejected, rejected_cohort, spent, spent_before = tally
+            # the time of SimPy's next event: only a yield, a wish that starts waiting and the general path can
+            # schedule one, so it is read again after those
+            next_event = env.peek()
             for i in range(n):
                 t = times[i]
-                if env.peek() <= t:  # something else comes first: let SimPy run it
+                if next_event <= t:  # something else comes first: let SimPy run it
                     pause = t - env.now
                     if env.now + pause > t:  # never resume after t (at the horizon SimPy would stop first)
                         pause = math.nextafter(pause, 0.0)
                     yield env.timeout(pause)
                     self.simpy_events += 1
+                    next_event = env.peek()
                 plan = plans[i]
                 members_p = active[plan]
                 if slots[i] >= len(members_p):
@@ -169,6 +173,7 @@ class World:
                     else:
                         waiting[s] = deque([(t, cohort, self._draws(w, i, r, as_drawn))])
                         self._schedule_wake(s, t)
+                        next_event = env.peek()
                     continue
                 if cohort:
                     spent[plan] += 1
@@ -190,6 +195,7 @@ class World:
                     dt = open_delay(rate[r], float(w.e_fresh[i]), float(w.e_late[i]))
                     kind, dt_resp = decide(dt, float(w.u_resp[i]), float(w.delay[i]), float(w.factor[i]), t)
                 self._send(s, plan, t, lot, cohort, r, dt, kind, dt_resp)
+                next_event = env.peek()
             self._count_tally(month - 1)
             if n:
                 mask = np.frombuffer(sent, dtype=np.bool_)

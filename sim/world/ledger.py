@@ -104,19 +104,22 @@ class CreditLedger:
         """Applies, in time order, every expiry, refresh and refund due at or before `t`."""
         lots = self.lots
         refunds = self.refunds
+        lifetime = self.lifetime
         while True:
-            t_exp = lots[0][0] + self.lifetime if lots else INF
+            t_exp = lots[0][0] + lifetime if lots else INF
             t_ref = self.next_refresh if self.active else self.closing_at
             t_rf = refunds[0][0] if refunds else INF
             # at equal times: expire first, then refresh, then refund (a lot dies before its successor arrives)
             if t_exp <= t_ref and t_exp <= t_rf:
                 if t_exp > t:
+                    due = t_exp
                     break
                 _, n = lots.pop(0)
                 self.balance -= n
                 self.record(EXPIRED, t_exp, n)
             elif t_ref <= t_rf:
                 if t_ref > t:
+                    due = t_ref
                     break
                 if self.active:
                     self._refresh(t_ref)
@@ -125,17 +128,23 @@ class CreditLedger:
                     self.closing_at = INF
             else:
                 if t_rf > t:
+                    due = t_rf
                     break
                 _, lot_time, _ = heapq.heappop(refunds)
                 self._return_credit(t_rf, lot_time)
         if t > self.now:
             self.now = t
-        self.due = self.next_change()
+        self.due = due  # the earliest of the three: what `next_change` would compute
 
     def _refresh(self, t: float) -> None:
         n = self.credits_per_refresh
         if n:
-            self._add_lot(t, n)
+            lots = self.lots
+            if not lots or lots[-1][0] < t:  # the usual case: the newest lot
+                lots.append([t, n])
+                self.balance += n
+            else:
+                self._add_lot(t, n)
             self.record(GRANTED, t, n)
         if self.cap is not None and self.balance > self.cap:
             self._take_newest(t, self.balance - self.cap, FORFEITED)
