@@ -203,15 +203,17 @@ class DeliveryLog:
 
     The fate of a delivered InMail (open, response, expiry) is known when it is delivered, so counting it costs the
     engine little: a window's InMails that kept the fate drawn for them arrive as arrays (`add`), the others (a
-    follow-up's new recipient, a wish that waited for a credit) as a few list appends (`append`); `flush` then bins
+    follow-up's new recipient, a wish that waited for a credit) through the list appends of `appenders`; `flush` bins
     everything by month, plan and fate at once. Corrections for evicted InMails go straight to the book (they are
     additive, so order does not matter).
     """
 
     COLUMNS = ("sender", "plan", "t", "t_open", "kind", "t_resp", "cohort", "recipient")
 
-    def __init__(self, book: "Book", response_window: float, answered_slot: float, inboxes, members=None,
-                 recipients: int = 0):
+    def __init__(self, book: "Book", response_window: float, answered_slot: float, inboxes, recipients: int,
+                 members=None):
+        if recipients < 1:
+            raise ValueError(f"recipients must be >= 1, got {recipients}")
         self.book = book
         self.response_window = response_window
         self.answered_slot = answered_slot

@@ -68,8 +68,8 @@ class World:
         self.members = Members(self, track_value=sc.subscribers.enabled)
         self.ledgers = self.members.ledgers
         self.dynamics = SubscriberDynamics(self, streams)
-        self.log = DeliveryLog(self.book, self.response_window, self.answered_slot, self.inboxes,
-                               self.members if sc.subscribers.enabled else None, pop.recipients)
+        self.log = DeliveryLog(self.book, self.response_window, self.answered_slot, self.inboxes, pop.recipients,
+                               self.members if sc.subscribers.enabled else None)
         self.log_appends = self.log.appenders()
         self.waiting: dict[int, deque] = {}
         self.wake_at: dict[int, float] = {}
@@ -97,7 +97,7 @@ class World:
         """
         env, H, last, p_follow = self.env, self.horizon, self.last_recipient, self.p_followup
         waiting, ledgers, warmup, members = self.waiting, self.ledgers, self.warmup, self.members
-        active, rate = members.active, self.pop.check_rate
+        active, rate = members.active, self.pop.check_rate_array
         open_delay, decide = self.behaviour.open_delay, self.behaviour.decide
         inboxes, capacity, evict_mode = self.inboxes, self.inbox_capacity, self.evict_mode
         occupancy, has_room, deliver = inboxes.occupancy, inboxes.has_room, inboxes.deliver
@@ -183,7 +183,7 @@ class World:
                     if occupancy[r] >= capacity and not has_room(r, t):
                         self._bounce(s, plan, t, lot, cohort, r)
                         continue
-                    if refunds[i] < H:
+                    if refunds[i] < H:  # untagged: only evict mode cancels a refund, and it takes `_send`
                         ledgers[s].refund_at(refunds[i], lot)
                     deliver(r, t, leaves[i], 0)
                     sent[i] = 1
@@ -192,7 +192,7 @@ class World:
                 if as_drawn:
                     dt, kind, dt_resp = float(w.dt_open[i]), int(w.kinds[i]), float(w.dt_resps[i])
                 else:
-                    dt = open_delay(rate[r], float(w.e_fresh[i]), float(w.e_late[i]))
+                    dt = open_delay(float(rate[r]), float(w.e_fresh[i]), float(w.e_late[i]))
                     kind, dt_resp = decide(dt, float(w.u_resp[i]), float(w.delay[i]), float(w.factor[i]), t)
                 self._send(s, plan, t, lot, cohort, r, dt, kind, dt_resp)
                 next_event = env.peek()
@@ -211,7 +211,7 @@ class World:
         if as_drawn:
             dt = float(w.dt_open[i])
         else:  # a follow-up: the open delay is the new recipient's
-            dt = self.behaviour.open_delay(self.pop.check_rate[r], float(w.e_fresh[i]), float(w.e_late[i]))
+            dt = self.behaviour.open_delay(float(self.pop.check_rate_array[r]), float(w.e_fresh[i]), float(w.e_late[i]))
         return r, dt, float(w.u_resp[i]), float(w.delay[i]), float(w.factor[i])
 
     def _fate_times(self, times, kinds, dt_resps):

@@ -51,8 +51,8 @@ class Population:
                 phases[start : start + self.plan_sizes[i]] = 0.0
         self.billing_phase = phases.tolist()
 
+        # an array, not a list: at 10,000,000 recipients a list of floats would take 320 MB
         self.check_rate_array = scenario.recipients.checks_per_day.sample(streams("check_rate"), self.recipients)
-        self.check_rate = self.check_rate_array.tolist()
 
         pop = scenario.targeting
         if pop.kind == "zipf" and pop.exponent > 0:
