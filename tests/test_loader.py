@@ -79,6 +79,11 @@ BAD_INPUTS = {
         "plans: {premium_business: {}, gold: {}}\nplan_mix:\n  premium_business: 0.5\n  silver: 0.5\n",
         ["x.yaml:2:1: plan_mix: names undefined plan(s) silver; defined: premium_business, gold"],
     ),
+    "a plan no member can ever be on (a misspelt plan name)": (
+        "plans: {premium_business: {}, premium_busines: {credits_per_month: 20}}\n",
+        ["x.yaml:1:31: plans.premium_busines: no member can ever be on this plan: it is not in plan_mix and "
+         "subscriber dynamics are off (did you mean 'premium_business'?)"],
+    ),
     "negative duration": ("horizon_days: -5\n", ["x.yaml:1:1: horizon_days: must be a number > 0, got -5"]),
     "zero duration": ("refund:\n  window_days: 0\n", ["x.yaml:2:3: refund.window_days: must be a number > 0, got 0"]),
     "zero lifetime": (
@@ -455,3 +460,23 @@ def test_sweep_values_are_checked_like_overrides(tmp_path):
         "5:19: inbox.capacty: unknown key (did you mean 'capacity'?)",
         "6:3: sweep.seed: must be a non-empty list of values, e.g. [10, 15, 20], got 4",
     ]
+
+
+def test_a_misspelt_plan_in_an_override_is_refused():
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario_text("name: x\n", "x.yaml", overrides=["plans.premium_busines.credits_per_month=20"])
+    assert [str(p) for p in caught.value.problems] == [
+        "--set: plans.premium_busines: no member can ever be on this plan: it is not in plan_mix and subscriber "
+        "dynamics are off (did you mean 'premium_business'?)"]
+
+
+@pytest.mark.parametrize("text", [
+    "plans: {premium_business: {}, gold: {}}\nplan_mix: {premium_business: 1, gold: 0}\n",  # in the mix at 0
+    "plans: {premium_business: {}, gold: {}}\nsubscribers: {enabled: true, plans: {gold: {arrivals_per_month: 3}}}\n",
+    "plans: {premium_business: {}, gold: {}}\n"
+    "subscribers: {enabled: true, plans: {premium_business: {switch_to: {gold: 0.1}}}}\n",
+    "plans: {premium_business: {}, gold: {}}\n"
+    "subscribers: {enabled: true, withdrawals: [{plan: premium_business, at_day: 100, move_to: gold}]}\n",
+], ids=["share 0 in the mix", "arrivals", "switches", "withdrawal"])
+def test_a_plan_outside_the_mix_that_members_can_reach_is_accepted(text):
+    assert "gold" in load_scenario_text(text, "x.yaml").plans

@@ -134,3 +134,14 @@ def test_grid_from_the_scenario_file_and_the_command_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and "refund.policy" in err[1]
     assert not (tmp_path / "bad").exists()
+
+
+def test_a_bad_grid_value_is_blamed_on_the_grid_not_on_set(tiny_file, tmp_path, capsys):
+    argv = ["sweep", str(tiny_file), "--grid", "plans.premium_busines.credits_per_month=1,2", "--set", "seed=3",
+            "--out", str(tmp_path / "bad"), "-q"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["error: sweep grid: plans.premium_busines: at sweep point plans.premium_busines.credits_per_month=1: "
+                   "no member can ever be on this plan: it is not in plan_mix and subscriber dynamics are off "
+                   "(did you mean 'premium_business'?)"]
+    assert not (tmp_path / "bad").exists()

@@ -164,12 +164,21 @@ def _load_point(path, base_overrides: list[str], point):
 
     from sim.errors import ScenarioError
     from sim.scenario import load_scenario
+    from sim.scenario.loader import OVERRIDE_FILE
 
     try:
         return load_scenario(path, overrides=base_overrides + list(point.overrides))
     except ScenarioError as exc:
         where = ", ".join(f"{k}={v}" for k, v in point.labels.items())
-        problems = [replace(p, message=f"at sweep point {where}: {p.message}") for p in exc.problems]
+        keys = [str(k) for k in point.labels]
+
+        def from_grid(p) -> bool:  # the value came from the grid (--grid or `sweep:`), not from --set
+            path = str(p.path)
+            return p.file == OVERRIDE_FILE and any(
+                path == k or path.startswith(k + ".") or k.startswith(path + ".") for k in keys)
+
+        problems = [replace(p, message=f"at sweep point {where}: {p.message}",
+                            file="sweep grid" if from_grid(p) else p.file) for p in exc.problems]
         raise ScenarioError(problems) from None
 
 

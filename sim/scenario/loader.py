@@ -27,7 +27,7 @@ from pydantic import ValidationError
 from sim.errors import Problem, ScenarioError
 
 from .schema import Scenario
-from .validation import explain
+from .validation import explain, suggestion
 from .yaml_source import Mark, format_path, live_paths, parse_yaml, render_value
 
 Overrides = Iterable[str] | Mapping[str, Any]
@@ -285,9 +285,35 @@ def _validated(resolved: _Resolved) -> Scenario:
         problems += [p for p in explain(exc, Scenario, resolved.data, _where(resolved))
                      if not any(_under(p.path, f) for f in flagged)]
         scenario = None
+    if scenario is not None:
+        problems += _inert_plans(scenario, _where(resolved))
     if problems:
         raise ScenarioError(_in_file_order(problems, resolved.files))
     return scenario
+
+
+def _inert_plans(scenario: Scenario, where) -> list[Problem]:
+    """Plans no member can ever be on: not in the plan mix, and no arrivals, switches or withdrawals lead to them.
+
+    Such a plan changes nothing, so it is almost always a misspelt plan name (`--set plans.premium_busines...`),
+    which would otherwise make a variant or a sweep silently identical to the base scenario.
+    """
+    reachable = set(scenario.plan_mix)
+    dynamics = scenario.subscribers
+    if dynamics.enabled:
+        for name, plan in dynamics.plans.items():
+            if plan.arrivals_per_month > 0:
+                reachable.add(name)
+            reachable.update(target for target, share in plan.switch_to.items() if share > 0)
+        reachable.update(change.move_to for change in dynamics.withdrawals)
+    why = ("subscriber dynamics are off" if not dynamics.enabled
+           else "no arrivals, switches or withdrawals lead to it")
+    return [
+        where(("plans", name)).problem(
+            f"no member can ever be on this plan: it is not in plan_mix and {why}"
+            + suggestion(name, [p for p in scenario.plans if p != name]), f"plans.{name}")
+        for name in scenario.plans if name not in reachable
+    ]
 
 
 def _under(path: str, ancestor: str) -> bool:
