@@ -26,6 +26,7 @@ from sim.scenario.schema import DAYS_PER_MONTH, Scenario
 from sim.streams import Streams, replication_seed
 
 from .behaviour import NO_RESPONSE, RESPONSE_KINDS, Behaviour
+from .fates import FateTimes
 from .inbox import Inboxes
 from .members import Members
 from .population import Population
@@ -63,6 +64,7 @@ class World:
         self.drop_when_broke = sc.sending.when_out_of_credits == "drop"
         self.max_wait = INF if sc.sending.max_wait_days is None else float(sc.sending.max_wait_days)
         self.p_followup = sc.sending.followup_probability
+        self.fates = FateTimes(self.response_window, self.answered_slot, self.refund_policy, self.refund_window)
 
         self.plans = [sc.plans[name] for name in pop.plan_names]
         self.members = Members(self, track_value=sc.subscribers.enabled)
@@ -91,7 +93,7 @@ class World:
         grow gets more member slots; windows never cross a boundary).
 
         Most InMails are sent when they are wished, to the recipient drawn for them, so their fate (open, response,
-        when they leave the inbox, when a refund comes) is the one computed for the whole window in numpy, and they
+        when they leave the inbox, when a refund comes) is computed for the whole window in numpy (fates.py), and they
         are counted from the window's arrays; a follow-up that goes to the previous recipient instead, a wish that
         waits for a credit, and every InMail in an inbox that evicts take the general path (`_send`).
         """
@@ -119,7 +121,7 @@ class World:
             t_end = window_end(t, boundary, H, length)
             w = self.wishes.window(window, t, t_end)
             window += 1
-            t_resp_w, leave_w, refund_w = self._fate_times(w.times, w.kinds, w.dt_resps)
+            t_resp_w, leave_w, refund_w = self.fates.for_batch(w.times, w.kinds, w.dt_resps)
             times, plans, slots, valid, u_follow, targets = (
                 w.times.tolist(), w.plans.tolist(), w.slots.tolist(), w.valid.tolist(), w.u_follow.tolist(),
                 w.targets.tolist())
@@ -214,22 +216,6 @@ class World:
             dt = self.behaviour.open_delay(float(self.pop.check_rate_array[r]), float(w.e_fresh[i]), float(w.e_late[i]))
         return r, dt, float(w.u_resp[i]), float(w.delay[i]), float(w.factor[i])
 
-    def _fate_times(self, times, kinds, dt_resps):
-        """For InMails delivered at `times` with response `kinds` after `dt_resps` days: when the response comes,
-        when the conversation leaves the inbox and when its credit is refunded (inf: never). The array twin of the
-        arithmetic in `_send`, operation for operation, so both give the same floats."""
-        answered = kinds != NO_RESPONSE
-        t_resp = times + dt_resps
-        with np.errstate(invalid="ignore"):
-            leave = np.where(answered, t_resp + self.answered_slot, times + self.response_window)
-        if self.refund_policy == "on_response":
-            refund = np.where(answered & (dt_resps <= self.refund_window), t_resp, INF)
-        elif self.refund_policy == "on_no_response":
-            refund = np.where(~answered | (dt_resps > self.refund_window), times + self.refund_window, INF)
-        else:
-            refund = np.full(len(times), INF)
-        return t_resp, leave, refund
-
     def _count_tally(self, month: int) -> None:
         """Adds the window's wishes, rejections and spent credits to the book, in the window's month."""
         attempted, attempted_cohort, rejected, rejected_cohort, spent, spent_before = self._tally
@@ -318,21 +304,10 @@ class World:
             else:
                 self._bounce(s, plan, t, lot, cohort, r)
                 return
-        t_open, t_resp = t + dt_open, t + dt_resp
-        if kind != NO_RESPONSE:
-            leave = t_resp + self.answered_slot
-        else:
-            leave = t + self.response_window
+        t_open = t + dt_open
+        t_resp, leave, refund_t = self.fates.for_one(t, kind, dt_resp)
         msg_id = self.next_msg_id
         self.next_msg_id = msg_id + 1
-
-        refund_t = INF
-        if self.refund_policy == "on_response":
-            if kind != NO_RESPONSE and dt_resp <= self.refund_window:
-                refund_t = t_resp
-        elif self.refund_policy == "on_no_response":
-            if kind == NO_RESPONSE or dt_resp > self.refund_window:
-                refund_t = t + self.refund_window
         if refund_t < self.horizon:
             self.ledgers[s].refund_at(refund_t, lot, msg_id)
 
