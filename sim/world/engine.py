@@ -99,8 +99,7 @@ class World:
         """
         env, H, last, p_follow = self.env, self.horizon, self.last_recipient, self.p_followup
         waiting, ledgers, warmup, members = self.waiting, self.ledgers, self.warmup, self.members
-        active, rate = members.active, self.pop.check_rate_array
-        open_delay, decide = self.behaviour.open_delay, self.behaviour.decide
+        active, decide = members.active, self.behaviour.decide
         inboxes, capacity, evict_mode = self.inboxes, self.inbox_capacity, self.evict_mode
         occupancy, has_room, deliver = inboxes.occupancy, inboxes.has_room, inboxes.deliver
         month, boundary, t, window = 0, 0.0, 0.0, 0
@@ -193,9 +192,9 @@ class World:
                     continue
                 if as_drawn:
                     dt, kind, dt_resp = float(w.dt_open[i]), int(w.kinds[i]), float(w.dt_resps[i])
-                else:
-                    dt = open_delay(float(rate[r]), float(w.e_fresh[i]), float(w.e_late[i]))
-                    kind, dt_resp = decide(dt, float(w.u_resp[i]), float(w.delay[i]), float(w.factor[i]), t)
+                else:  # a follow-up: the new recipient's open delay, and the response decided again
+                    _, dt, u_resp, delay, factor = self._draws(w, i, r, as_drawn)
+                    kind, dt_resp = decide(dt, u_resp, delay, factor, t)
                 self._send(s, plan, t, lot, cohort, r, dt, kind, dt_resp)
                 next_event = env.peek()
             self._count_tally(month - 1)
