@@ -395,7 +395,7 @@ class World:
         self._close()
         from .summary import summarise  # the summary is long and read once; keep this module about the model
 
-        result = summarise(self)
+        result = summarise(self, self._figures())
         check_identities(result.metrics, where=f"scenario {self.scenario.name!r}")
         for plan, m in result.by_plan.items():
             check_identities(m, where=f"scenario {self.scenario.name!r}, plan {plan}")
@@ -407,6 +407,31 @@ class World:
             "inmails_attempted_all": sum(self.book.ts["attempted"]),
         }
         return result
+
+    def _figures(self):
+        """The ledgers' and inboxes' part of the result, after checking that they conserve credits and conversations."""
+        from sim.errors import AccountingError
+
+        from .summary import Figures
+
+        inboxes = self.inboxes
+        problem = inboxes.check_conservation()
+        if problem:
+            raise AccountingError(f"scenario {self.scenario.name!r}: {problem}")
+        for s, ledger in enumerate(self.ledgers):
+            held = sum(n for _, n in ledger.lots)
+            if held != ledger.balance:
+                raise AccountingError(f"sender {s}: lots hold {held} credits but the balance is {ledger.balance}")
+
+        def recipient_row(r: int) -> tuple[int, int, float]:
+            return self.bounced_at.get(r, 0), self.evicted_at.get(r, 0), inboxes.days_full.get(r, 0.0)
+
+        return Figures(
+            balances=[ledger.balance for ledger in self.ledgers], occupancy=inboxes.occupancy,
+            days_full_total=sum(inboxes.days_full.values()), occupancy_days=inboxes.occupancy_days,
+            evicted_conversations=inboxes.evicted_total, delivered_to=self.log.delivered_to,
+            recipient_row=recipient_row,
+        )
 
     def _close(self) -> None:
         H = self.horizon
