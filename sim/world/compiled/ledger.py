@@ -1,0 +1,182 @@
+"""Credit ledgers as rows of a float64 array: the compiled twin of `sim.world.ledger.CreditLedger`.
+
+A sender's credits come in lots, one per grant, each expiring `lifetime` days after it was granted; credits are
+spent oldest lot first; a refresh adds the plan's credits and forfeits what the balance cap does not allow, taking
+it from the newest lots. Lots are numbered by grant (g = 0, 1, 2, ...) and kept in a ring of K slots (slot g & (K-1)),
+wide enough for every lot that can be alive at once; a refunded credit goes back to the lot it was spent from, or
+expires at once if that lot has expired. Expiries and refreshes are applied lazily, when the ledger is next touched
+(`take`, or a refund) at or after `DUE`, in time order with the expiry first at a tie, exactly as
+`CreditLedger.advance` does. Every credit flow is booked by `credit` in the month and the warm-up side of its time.
+"""
+import numpy as np
+from numba import njit
+
+from .layout import (
+    BAL, CREDIT_EVENTS, DUE, EXPIRED, FIRST, FORFEITED, GRANTED, INF, LOTN, LOTT, NREF, NXT, P_INV_MONTH, P_MONTHS,
+    P_WARMUP, PL_CAP, PL_CREDITS, PL_INITIAL, PL_LIFETIME, PL_PERIOD, PLAN, REFUNDED, LAST, QHEAD, QTAIL, WSEQ,
+)
+
+
+@njit(cache=True, inline="always")
+def credit(CC, G, p, k, t, n, P):
+    """Book.credit_recorder: a credit flow of n at t (before 0: at 0), by month and before/after the warm-up."""
+    if t < 0:
+        t = 0.0
+    months = np.int64(P[P_MONTHS])
+    m = np.int64(t * P[P_INV_MONTH])
+    if m >= months:
+        m = months - 1
+    CC[p, m, k] += n
+    if t >= P[P_WARMUP]:
+        CC[p, months, k] += n
+    else:
+        CC[p, months + 1, k] += n
+    G[CREDIT_EVENTS] += 1
+
+
+@njit(cache=True, inline="always")
+def _recompute_due(S, s, L, M):
+    d = S[s, NREF]
+    f = np.int64(S[s, FIRST])
+    if f < S[s, NXT]:
+        e = S[s, LOTT + (f & M)] + L
+        if e < d:
+            d = e
+    S[s, DUE] = d
+
+
+@njit(cache=True, inline="always")
+def _skip_empty(S, s, M):
+    f = np.int64(S[s, FIRST])
+    nx = np.int64(S[s, NXT])
+    while f < nx and S[s, LOTN + (f & M)] == 0.0:
+        f += 1
+    S[s, FIRST] = f
+
+
+@njit(cache=True)
+def advance(S, s, t, CC, G, PL, P, K):
+    """Applies the expiries and refreshes due at or before t, in time order, the expiry first at a tie."""
+    p = np.int64(S[s, PLAN])
+    L = PL[p, PL_LIFETIME]
+    M = K - 1
+    while True:
+        f = np.int64(S[s, FIRST])
+        nx = np.int64(S[s, NXT])
+        t_exp = S[s, LOTT + (f & M)] + L if f < nx else INF
+        t_ref = S[s, NREF]
+        if t_exp <= t_ref:
+            if t_exp > t:
+                S[s, DUE] = t_exp
+                return
+            n = S[s, LOTN + (f & M)]
+            S[s, BAL] -= n
+            credit(CC, G, p, EXPIRED, t_exp, np.int64(n), P)
+            S[s, LOTN + (f & M)] = 0.0
+            S[s, FIRST] = f + 1
+            _skip_empty(S, s, M)
+        else:
+            if t_ref > t:
+                S[s, DUE] = t_ref
+                return
+            n = PL[p, PL_CREDITS]
+            if n > 0:
+                S[s, LOTT + (nx & M)] = t_ref
+                S[s, LOTN + (nx & M)] = n
+                nx += 1
+                S[s, NXT] = nx
+                S[s, BAL] += n
+                credit(CC, G, p, GRANTED, t_ref, np.int64(n), P)
+            cap = PL[p, PL_CAP]
+            if cap >= 0 and S[s, BAL] > cap:  # forfeit the excess, newest lots first
+                over = S[s, BAL] - cap
+                credit(CC, G, p, FORFEITED, t_ref, np.int64(over), P)
+                S[s, BAL] = cap
+                h = nx - 1
+                while over > 0:
+                    k = S[s, LOTN + (h & M)]
+                    if k > over:
+                        k = over
+                    S[s, LOTN + (h & M)] -= k
+                    over -= k
+                    h -= 1
+                _skip_empty(S, s, M)
+            S[s, NREF] = t_ref + PL[p, PL_PERIOD]
+
+
+@njit(cache=True, inline="always")
+def take(S, s, t, CC, G, PL, P, K):
+    """Spends the oldest credit at t; returns its lot (grant number), or -1 when the balance is 0."""
+    if t >= S[s, DUE]:
+        advance(S, s, t, CC, G, PL, P, K)
+    if S[s, BAL] == 0.0:
+        return -1
+    M = K - 1
+    f = np.int64(S[s, FIRST])
+    S[s, LOTN + (f & M)] -= 1.0
+    S[s, BAL] -= 1.0
+    if S[s, LOTN + (f & M)] == 0.0:
+        _skip_empty(S, s, M)
+        _recompute_due(S, s, PL[np.int64(S[s, PLAN]), PL_LIFETIME], M)
+    return f
+
+
+@njit(cache=True, inline="always")
+def return_credit(S, s, g, t, CC, G, PL, P, K):
+    """A credit of lot g comes back at t (the ledger already advanced to t): to its lot, or expired with it."""
+    p = np.int64(S[s, PLAN])
+    credit(CC, G, p, REFUNDED, t, 1, P)
+    M = K - 1
+    L = PL[p, PL_LIFETIME]
+    if S[s, NXT] - g > K or S[s, LOTT + (g & M)] + L <= t:
+        credit(CC, G, p, EXPIRED, t, 1, P)
+        return
+    S[s, LOTN + (g & M)] += 1.0
+    S[s, BAL] += 1.0
+    if g < S[s, FIRST]:
+        S[s, FIRST] = g
+    e = S[s, LOTT + (g & M)] + L
+    if e < S[s, DUE]:
+        S[s, DUE] = e
+
+
+@njit(cache=True)
+def init_ledgers(first_refresh, plan, S, CC, G, PL, P, K):
+    """Members._ledger for the starting members: the last refresh before 0 at first_refresh, advanced to 0, then
+    the plan's initial credits as a lot dated 0 (merged with a refresh lot at 0), not capped until the next refresh."""
+    M = K - 1
+    for s in range(S.shape[0]):
+        S[s, PLAN] = plan[s]
+        S[s, NREF] = first_refresh[s]
+        S[s, LAST] = -1.0
+        S[s, QHEAD] = -1.0
+        S[s, QTAIL] = -1.0
+        S[s, WSEQ] = -1.0
+        advance(S, s, 0.0, CC, G, PL, P, K)
+        p = np.int64(plan[s])
+        n = PL[p, PL_INITIAL]
+        if n > 0:
+            nx = np.int64(S[s, NXT])
+            if nx > 0 and S[s, LOTT + ((nx - 1) & M)] == 0.0:
+                S[s, LOTN + ((nx - 1) & M)] += n
+            else:
+                S[s, LOTT + (nx & M)] = 0.0
+                S[s, LOTN + (nx & M)] = n
+                S[s, NXT] = nx + 1
+            S[s, BAL] += n
+            _skip_empty(S, s, M)
+            credit(CC, G, p, GRANTED, 0.0, np.int64(n), P)
+            _recompute_due(S, s, PL[p, PL_LIFETIME], M)
+
+
+@njit(cache=True)
+def lots_problem(S, K):
+    """The first sender whose lots do not add up to its balance (-1 if none): the ledgers' conservation check."""
+    M = K - 1
+    for s in range(S.shape[0]):
+        held = 0.0
+        for g in range(np.int64(S[s, FIRST]), np.int64(S[s, NXT])):
+            held += S[s, LOTN + (g & M)]
+        if held != S[s, BAL]:
+            return s
+    return -1
