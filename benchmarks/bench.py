@@ -1,11 +1,15 @@
 """The speed benchmark: how long a replication of the generated workload takes, and how much memory, as it grows.
 
     python benchmarks/bench.py --senders 10000,100000 [--recipients-per-sender 10] [--days 365]
-                               [--naive-max 10000] [--repeat 1] [--out benchmarks/results.json] [--sweep-jobs]
+                               [--naive-max 10000] [--python-max 10000] [--repeat 1] [--out benchmarks/results.json]
+                               [--sweep-jobs]
 
 Each size runs in a fresh Python process, so the peak memory reported is that size's own (the child reports its
-`ru_maxrss`). The straightforward SimPy model (`naive_simpy.py`) runs the same scenario side by side at the sizes up
-to `--naive-max`, so the speed ratio is measured in the same run, on the same machine load. `--sweep-jobs` also
+`ru_maxrss`). "engine" is what `simulate` runs (the compiled engine for this workload); its compiled code is loaded
+(or compiled, the first time on a machine) by a tiny run before the timing starts, and that time is reported on its
+own. The Python engine (the reference model, `engine: python`) runs side by side at the sizes up to `--python-max`,
+and the straightforward SimPy model (`naive_simpy.py`) at the sizes up to `--naive-max`, so the speed ratios are
+measured in the same run, on the same machine load. `--sweep-jobs` also
 times a small `run_sim.py sweep` with one and with two worker processes. This is a measuring instrument, not a test:
 nothing here asserts a time.
 """
@@ -28,7 +32,7 @@ if str(REPO) not in sys.path:  # run as a script: make `sim` and `benchmarks` im
 
 from benchmarks.workload import BENCH_SEED, benchmark_scenario, benchmark_scenario_dict  # noqa: E402
 
-MODELS = ("engine", "naive")
+MODELS = ("engine", "python", "naive")
 
 
 # --- one measurement, in a child process -------------------------------------------------------------------------
@@ -36,28 +40,40 @@ def measure(model: str, senders: int, recipients_per_sender: float, days: float,
     """Runs one replication of `model` in this process and returns its figures (the child's side)."""
     import resource
 
+    jit_seconds = None
+    if model == "engine":
+        from sim.world.compiled import warm_up
+
+        jit_started = time.perf_counter()
+        warm_up()
+        jit_seconds = time.perf_counter() - jit_started
     built = time.perf_counter()
     scenario = benchmark_scenario(senders, recipients_per_sender, days, seed)
-    if model == "engine":
+    if model in ("engine", "python"):
         from sim.world.engine import simulate
+
+        if model == "python":
+            scenario = scenario.model_copy(update={"engine": "python"})
 
         def run():
             result = simulate(scenario, seed, 0)
-            return dict(result.metrics), int(result.stats["events"])
+            return dict(result.metrics), int(result.stats["events"]), result.stats["engine"]
     else:
         from benchmarks.naive_simpy import simulate_naive
 
         def run():
             result = simulate_naive(scenario, seed, 0)
-            return result["metrics"], int(result["stats"]["events"])
+            return result["metrics"], int(result["stats"]["events"]), "naive"
 
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started, cpu_started = time.perf_counter(), time.process_time()
-    metrics, events = run()
+    metrics, events, engine = run()
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     attempted = int(metrics["inmails_attempted"])
     return {
         "model": model,
+        "engine": engine,
+        "jit_load_seconds": jit_seconds,  # before the timing: loading (or, the first time, compiling) compiled code
         "wall_seconds": wall,
         "cpu_seconds": cpu,
         "setup_seconds": started - built,
@@ -199,8 +215,14 @@ def print_size(row: dict, smallest_cost: float | None) -> None:
         if figures["wall_seconds"] > 1.2 * figures["cpu_seconds"]:
             print(f"  {'':7s} (machine busy: wall time was {figures['wall_seconds'] / figures['cpu_seconds']:.1f}x "
                   "CPU time; rates are per CPU second)")
+    jit = row.get("engine", {}).get("jit_load_seconds")
+    if jit is not None:
+        print(f"  engine: {row['engine'].get('engine')}; its compiled code loaded in {jit:.1f} s before the timing "
+              "(about 40 s the first time on a machine, when it compiles)")
     if row.get("speed_ratio"):
         print(f"  engine / naive InMails per CPU second: {row['speed_ratio']:.1f}x")
+    if row.get("python_ratio"):
+        print(f"  engine / Python engine InMails per CPU second: {row['python_ratio']:.1f}x")
     cost = row.get("engine", {}).get("microseconds_per_inmail")
     if cost and smallest_cost:
         print(f"  engine cost per InMail vs the smallest size: {cost / smallest_cost:.2f}x")
@@ -244,6 +266,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=BENCH_SEED)
     p.add_argument("--naive-max", type=int, default=10000,
                    help="run the naive SimPy model at sizes up to this many senders (it takes minutes beyond 10,000)")
+    p.add_argument("--python-max", type=int, default=10000,
+                   help="run the Python engine (the reference model) at sizes up to this many senders")
     p.add_argument("--repeat", type=positive(int), default=1, help="runs per size and model; the fastest is reported")
     p.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results.json")
     p.add_argument("--sweep-jobs", action="store_true", help="also time a small sweep with --jobs 1 and --jobs 2")
@@ -266,12 +290,15 @@ def main(argv: list[str] | None = None) -> int:
     rows, smallest_cost = [], None
     for senders in sorted(set(args.senders)):
         row = {"senders": senders, "recipients": max(1, round(senders * args.recipients_per_sender)), "days": args.days}
-        models = MODELS if senders <= args.naive_max else ("engine",)
-        for model in models:
-            row[model] = best_of([run_child(model, senders, args) for _ in range(args.repeat)])
-        engine, naive = row["engine"], row.get("naive")
-        if naive and "error" not in naive and "error" not in engine:
-            row["speed_ratio"] = engine["inmails_per_second"] / naive["inmails_per_second"]
+        limits = {"engine": senders, "python": args.python_max, "naive": args.naive_max}
+        for model in MODELS:
+            if senders <= limits[model]:
+                row[model] = best_of([run_child(model, senders, args) for _ in range(args.repeat)])
+        engine = row["engine"]
+        for other, key in (("naive", "speed_ratio"), ("python", "python_ratio")):
+            figures = row.get(other)
+            if figures and "error" not in figures and "error" not in engine:
+                row[key] = engine["inmails_per_second"] / figures["inmails_per_second"]
         cost = engine.get("microseconds_per_inmail")
         if cost and smallest_cost is None:
             smallest_cost = cost
@@ -284,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
         **run_identity,
         "machine": machine_info(),
         "settings": {"recipients_per_sender": args.recipients_per_sender, "days": args.days, "seed": args.seed,
-                     "repeat": args.repeat, "naive_max": args.naive_max},
+                     "repeat": args.repeat, "naive_max": args.naive_max, "python_max": args.python_max},
         "sizes": rows,
     }
     if args.sweep_jobs:

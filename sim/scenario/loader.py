@@ -287,6 +287,7 @@ def _validated(resolved: _Resolved) -> Scenario:
         scenario = None
     if scenario is not None:
         problems += _inert_plans(scenario, _where(resolved))
+        problems += _engine_supports(scenario, _where(resolved))
     if problems:
         raise ScenarioError(_in_file_order(problems, resolved.files))
     return scenario
@@ -314,6 +315,16 @@ def _inert_plans(scenario: Scenario, where) -> list[Problem]:
             + suggestion(name, [p for p in scenario.plans if p != name]), f"plans.{name}")
         for name in scenario.plans if name not in reachable
     ]
+
+
+def _engine_supports(scenario: Scenario, where) -> list[Problem]:
+    """`engine: compiled` on a scenario with a rule only the Python engine runs."""
+    if scenario.engine != "compiled":
+        return []
+    from sim.world.compiled.support import unsupported
+
+    return [where(("engine",)).problem(f"the compiled engine cannot run this scenario: {reason} (use engine: auto "
+                                       "or python)", "engine") for reason in unsupported(scenario)]
 
 
 def _under(path: str, ancestor: str) -> bool:

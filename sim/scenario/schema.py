@@ -293,6 +293,11 @@ class Scenario(_Model):
     recipients: Recipients = Field(default_factory=Recipients)
     refund: Refund = Field(default_factory=Refund)
     subscribers: Subscribers = Field(default_factory=Subscribers)
+    engine: Literal["auto", "python", "compiled"] = Field(
+        default="auto",
+        description="which engine runs the replications: python (the reference model), compiled (the same rules and "
+        "results, compiled with numba; not every rule yet) or auto (compiled when it supports the scenario)",
+    )
 
     @field_validator("plans")
     @classmethod

@@ -37,9 +37,19 @@ INF = math.inf
 
 
 def simulate(scenario: Scenario, seed: int | None = None, replication: int = 0) -> ReplicationResult:
-    """Runs replication `replication` of `scenario` with root seed `seed` (default: the scenario's)."""
+    """Runs replication `replication` of `scenario` with root seed `seed` (default: the scenario's), on the engine the
+    scenario names (`auto`: the compiled one when it supports every rule of the scenario, else this one)."""
     seed = scenario.seed if seed is None else seed
-    return World(scenario, replication_seed(seed, replication)).run()
+    root = replication_seed(seed, replication)
+    if scenario.engine != "python":
+        from .compiled import simulate_compiled, unsupported
+
+        reasons = unsupported(scenario)
+        if not reasons:
+            return simulate_compiled(scenario, root)
+        if scenario.engine == "compiled":
+            raise ValueError(f"scenario {scenario.name!r}: the compiled engine cannot run it: " + "; ".join(reasons))
+    return World(scenario, root).run()
 
 
 class World:
@@ -405,6 +415,7 @@ class World:
             "events": self.simpy_events + self.book.lazy_events + self.inboxes.delivered_total
             + self.inboxes.departed_total,
             "inmails_attempted_all": sum(self.book.ts["attempted"]),
+            "engine": "python",
         }
         return result
 

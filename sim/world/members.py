@@ -17,6 +17,12 @@ from .ledger import CreditLedger
 INF = math.inf
 
 
+def next_first_of_month(t: float) -> float:
+    """The first 1st-of-the-month refresh strictly after `t`."""
+    first = math.ceil(t / DAYS_PER_MONTH) * DAYS_PER_MONTH
+    return first + DAYS_PER_MONTH if first <= t else first
+
+
 class Members:
     """Active subscriptions by plan, their ledgers, and the responses each has received by month."""
 
@@ -35,16 +41,47 @@ class Members:
         self.capacity: list[int] = list(pop.plan_sizes)
         self.cancelling: set[int] = set()  # cancelled, still in their paid cycle (keep_until_cycle_end): not subscribers
         self.track_value = track_value
-        self.responses: list[list[int]] = [[0] * book.months for _ in range(pop.senders)] if track_value else []
+        self.responses = self._response_rows(pop.senders) if track_value else []
         self.recorders = [book.credit_recorder(p) for p in range(len(self.plans))]
         self.ledgers: list[CreditLedger] = []
-        for s in range(pop.senders):
-            phase = pop.billing_phase[s]
-            # the last refresh before time 0 happened at phase - one month: everyone starts with a grant
-            self.ledgers.append(self._ledger(self.sender_plan[s], phase - DAYS_PER_MONTH if phase > 0 else 0.0, 0.0))
+        self._open_accounts([phase - DAYS_PER_MONTH if phase > 0 else 0.0 for phase in pop.billing_phase])
         for p in range(len(self.plans)):
             book.membership(p, 0.0, pop.plan_sizes[p])
             book.subscribers_before[p] += pop.plan_sizes[p]
+
+    # -- credit accounts: the Python engine's CreditLedger objects (the compiled engine keeps them in arrays) --------
+    def _open_accounts(self, first_refresh: list[float]) -> None:
+        """The starting members' ledgers: the last refresh before time 0 happened at phase - one month, so everyone
+        starts with a grant."""
+        for s, when in enumerate(first_refresh):
+            self.ledgers.append(self._ledger(self.sender_plan[s], when, 0.0))
+
+    def _open_joined(self, s: int, p: int, t: float) -> None:
+        """The ledger of subscription `s`, joining plan `p` at `t`: credits granted now, then at each refresh."""
+        if self.plans[p].refresh == "first_of_month":
+            ledger = self._ledger(p, next_first_of_month(t), t, initial=False)
+            ledger.grant(t, self.plans[p].credits_per_month)  # the first month's credits come with the subscription
+            # extra credits on top, as for everyone: the cap applies to them from the next refresh
+            ledger.grant(t, self.plans[p].initial_credits, capped=False)
+        else:
+            ledger = self._ledger(p, t, t)
+        self.ledgers.append(ledger)
+
+    def cancel_ledger(self, s: int, t: float) -> float:
+        """Subscription `s` cancels at `t` by its plan's rule; returns when its kept credits lapse (inf: none kept)."""
+        ledger = self.ledgers[s]
+        ledger.cancel(t)
+        return ledger.closing_at
+
+    def _response_rows(self, n: int):
+        """Responses received by month, a row per subscription (`responses[s][month]`)."""
+        return [[0] * self.book.months for _ in range(n)]
+
+    def _new_response_row(self) -> None:
+        self.responses.append([0] * self.book.months)
+
+    def _slot_changed(self, p: int, i: int) -> None:
+        """Slot `i` of plan `p`'s member list changed (or the list's length did): for engines that mirror it."""
 
     def _ledger(self, p: int, first_refresh: float, start: float, initial: bool = True) -> CreditLedger:
         plan = self.plans[p]
@@ -71,24 +108,15 @@ class Members:
 
     def join(self, p: int, t: float) -> int:
         """A new subscription to plan `p` at `t`: credits granted now, then at each refresh. Returns its sender id."""
-        s = len(self.ledgers)
-        if self.plans[p].refresh == "first_of_month":
-            first = math.ceil(t / DAYS_PER_MONTH) * DAYS_PER_MONTH
-            if first <= t:
-                first += DAYS_PER_MONTH
-            ledger = self._ledger(p, first, t, initial=False)
-            ledger.grant(t, self.plans[p].credits_per_month)  # the first month's credits come with the subscription
-            # extra credits on top, as for everyone: the cap applies to them from the next refresh
-            ledger.grant(t, self.plans[p].initial_credits, capped=False)
-        else:
-            ledger = self._ledger(p, t, t)
-        self.ledgers.append(ledger)
+        s = len(self.sender_plan)
+        self._open_joined(s, p, t)
         self.sender_plan.append(p)
         self.joined_at.append(t)
         self.position.append(len(self.active[p]))
         self.active[p].append(s)
+        self._slot_changed(p, len(self.active[p]) - 1)
         if self.track_value:
-            self.responses.append([0] * self.book.months)
+            self._new_response_row()
         self.world.sender_joined(s)
         self.book.membership(p, t, +1)
         return s
@@ -102,7 +130,8 @@ class Members:
         self.position[last] = i
         lst.pop()
         self.position[s] = -1
-        self.ledgers[s].cancel(t)
+        self._slot_changed(p, i)
+        self.cancel_ledger(s, t)
         self.book.membership(p, t, -1)
 
     def note_response(self, s: int, t: float, sign: int) -> None:

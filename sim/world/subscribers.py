@@ -143,10 +143,9 @@ class SubscriberDynamics:
             if world.plans[p].on_cancel == "keep_until_cycle_end":
                 # credits stay usable to the end of the paid cycle, so the member keeps sending until then
                 members.cancelling.add(s)
-                ledger = members.ledgers[s]
-                ledger.cancel(t)  # no more refreshes; the balance lapses at the cycle's end
-                if ledger.closing_at < world.horizon:
-                    self._at(ledger.closing_at, partial(self._end_of_cycle, s))
+                closing_at = members.cancel_ledger(s, t)  # no more refreshes; the balance lapses at the cycle's end
+                if closing_at < world.horizon:
+                    self._at(closing_at, partial(self._end_of_cycle, s))
                 return
         world.drop_waiting(s, t)
         members.leave(s, t)

@@ -16,4 +16,15 @@ def simulate_compiled(scenario, root):
     return run(scenario, root)
 
 
-__all__ = ["simulate_compiled", "unsupported"]
+def warm_up() -> None:
+    """Loads the compiled code (compiling it the first time on a machine, about 40 s; cached on disk after) with a
+    tiny run, so that a timing that follows measures the simulation alone."""
+    from sim.scenario.schema import Scenario
+    from sim.streams import replication_seed
+
+    tiny = Scenario.model_validate({"name": "warm_up", "horizon_days": 40, "population": {"senders": 8,
+                                                                                          "recipients": 8}})
+    simulate_compiled(tiny, replication_seed(0, 0))
+
+
+__all__ = ["simulate_compiled", "unsupported", "warm_up"]

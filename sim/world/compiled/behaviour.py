@@ -4,7 +4,7 @@ import numpy as np
 from numba import njit
 
 from .layout import (
-    DAYS_FULL_R, DEP, DEPARTED, FULL_SINCE, INF, OCC, P_DAY0, P_H, P_INBOX_CAP, P_MAXF, P_PACCEPT, P_PDECLINE,
+    DAYS_FULL_R, DEPARTED, FULL_SINCE, INF, NFIN, OCC, OFF, P_DAY0, P_H, P_INBOX_CAP, P_MAXF, P_PACCEPT, P_PDECLINE,
     P_PFRESH, P_PLATE, P_PREPLY, P_RESP_WIN, P_UNREAD, P_WARMUP,
 )
 
@@ -51,19 +51,21 @@ def decide(dt_open, u, delay, factor, t, P):
 
 
 @njit(cache=True, inline="always")
-def inbox_flush(Q, r, t, G, P):
+def inbox_flush(Q, A, r, t, G, P):
     """Frees the slots of inbox r whose conversations left at or before t, earliest first; a full inbox that frees a
     slot ends a span of time at capacity (counted within [warm-up, horizon))."""
     cap = np.int64(P[P_INBOX_CAP])
     H = P[P_H]
     w0 = P[P_WARMUP]
     o = np.int64(Q[r, OCC])
-    while o > 0:
+    n = np.int64(Q[r, NFIN])
+    base = np.int64(Q[r, OFF])
+    while n > 0:
         j = 0
-        m = Q[r, DEP]
-        for k in range(1, o):
-            if Q[r, DEP + k] < m:
-                m = Q[r, DEP + k]
+        m = A[base]
+        for k in range(1, n):
+            if A[base + k] < m:
+                m = A[base + k]
                 j = k
         if m > t:
             break
@@ -75,6 +77,8 @@ def inbox_flush(Q, r, t, G, P):
             if span > 0:
                 Q[r, DAYS_FULL_R] += span
         o -= 1
-        Q[r, DEP + j] = Q[r, DEP + o]
+        n -= 1
+        A[base + j] = A[base + n]
         G[DEPARTED] += 1
     Q[r, OCC] = o
+    Q[r, NFIN] = n

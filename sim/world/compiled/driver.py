@@ -19,47 +19,16 @@ from sim.streams import Streams
 
 from ..behaviour import Behaviour
 from ..population import Population
+from ..subscribers import SubscriberDynamics
 from ..summary import Figures, summarise
 from ..wishes import WishStream, window_days, window_end
 from . import kernel, layout as L
-from .ledger import init_ledgers, lots_problem
+from .accounts import ArrayMembers, grow_rows
+from .arena import Arena
+from .ledger import lots_problem
 from .room import Room, aligned_zeros
 from .support import lot_ring, unsupported
-
-FIRST_ROW_WIDTH = 16
-"""Leave times an inbox row holds at first (or the capacity if smaller); a run that needs more runs again 4x wider."""
-
-
-class StaticMembers:
-    """The members of a world without subscriber dynamics: every plan keeps its starting members all year."""
-
-    def __init__(self, pop: Population):
-        self.sender_plan = pop.sender_plan
-        self.capacity = list(pop.plan_sizes)
-        self.active = [range(start, start + size) for start, size in zip(pop.plan_start, pop.plan_sizes)]
-        self.sizes = list(pop.plan_sizes)
-
-    def subscribers(self, p: int) -> int:
-        return self.sizes[p]
-
-
-class Host:
-    """What the wish stream and the summary read of a world: scenario, population, plans, behaviour, members, book."""
-
-    def __init__(self, scenario: Scenario, root: np.random.SeedSequence):
-        self.scenario = scenario
-        self.streams = Streams(root)
-        self.pop = pop = Population(scenario, self.streams)
-        self.horizon = float(scenario.horizon_days)
-        self.warmup = float(scenario.warmup_days)
-        self.plans = [scenario.plans[name] for name in pop.plan_names]
-        self.behaviour = Behaviour(scenario.recipients, scenario.inbox)
-        self.book = Book(pop.plan_names, self.horizon, self.warmup)
-        self.members = StaticMembers(pop)
-        for p, size in enumerate(pop.plan_sizes):
-            self.book.membership(p, 0.0, size)
-            self.book.subscribers_before[p] += size
-        self.wishes = WishStream(self, self.streams)
+from .timeline import Timeline
 
 
 def parameters(scenario: Scenario, behaviour: Behaviour, months: int) -> np.ndarray:
@@ -80,6 +49,7 @@ def parameters(scenario: Scenario, behaviour: Behaviour, months: int) -> np.ndar
     P[L.P_DROP] = sc.sending.when_out_of_credits == "drop"
     P[L.P_INV_MONTH] = 1.0 / DAYS_PER_MONTH  # the book's INV_MONTH: the same float expression
     P[L.P_MONTHS] = months
+    P[L.P_MONTH_DAYS] = DAYS_PER_MONTH
     P[L.P_INBOX_CAP] = sc.inbox.capacity
     P[L.P_MAX_WAIT] = math.inf if sc.sending.max_wait_days is None else float(sc.sending.max_wait_days)
     P[L.P_DAY0:L.P_DAY0 + 7] = b.day_factors
@@ -103,15 +73,10 @@ def simulate_compiled(scenario: Scenario, root: np.random.SeedSequence) -> Repli
     if reasons:
         raise ValueError(f"scenario {scenario.name!r} needs the Python engine: " + "; ".join(reasons))
     started = time.perf_counter()
-    width, reruns = min(scenario.inbox.capacity, FIRST_ROW_WIDTH), 0
     collecting = gc.isenabled()
-    gc.disable()  # the run makes no reference cycles; the collector would only rescan the arrays' owners
+    gc.disable()  # the run makes no reference cycles worth collecting; the collector would only rescan
     try:
-        while True:
-            run = Run(scenario, root, width)
-            if not run.row_full:
-                break
-            width, reruns = min(scenario.inbox.capacity, 4 * width), reruns + 1
+        run = Run(scenario, root)
     finally:
         if collecting:
             gc.enable()
@@ -120,7 +85,7 @@ def simulate_compiled(scenario: Scenario, root: np.random.SeedSequence) -> Repli
     check_identities(result.metrics, where=where)
     for plan, m in result.by_plan.items():
         check_identities(m, where=f"{where}, plan {plan}")
-    G = run.G
+    G, n = run.G, run.senders
     result.stats = {
         "engine": "compiled",
         "wall_seconds": time.perf_counter() - started,
@@ -128,83 +93,135 @@ def simulate_compiled(scenario: Scenario, root: np.random.SeedSequence) -> Repli
         "wake_ups": int(G[L.WAKES]),
         "events": int(G[L.CREDIT_EVENTS] + G[L.WAKES] + run.Q[:, L.DELIVERED_R].sum() + G[L.DEPARTED]),
         "inmails_attempted_all": int(run.CC[:, :run.months, L.ATT].sum()),
-        "inbox_row_width": width,
-        "inbox_row_reruns": reruns,
+        "inbox_arena_slots": len(run.arena.A),
+        "senders_all": n,
     }
     return result
 
 
 class Run:
-    """The arrays of one replication, run to the horizon with inbox rows `width` leave times wide; `row_full` says
-    that some inbox needed more (the caller runs again wider)."""
+    """One replication on the compiled core. It is the world the wish stream, the members, the subscriber
+    dynamics and the summary read: scenario, population, plans, behaviour, book, members, env."""
 
-    def __init__(self, scenario: Scenario, root: np.random.SeedSequence, width: int):
-        self.host = host = Host(scenario, root)
-        pop = host.pop
-        self.months = months = host.book.months
-        self.P = P = parameters(scenario, host.behaviour, months)
-        self.PL = PL = plan_table(host.plans)
-        self.K = K = lot_ring([plan.credit_lifetime_days for plan in host.plans])
+    def __init__(self, scenario: Scenario, root: np.random.SeedSequence):
+        self.scenario = scenario
+        streams = Streams(root)
+        self.pop = pop = Population(scenario, streams)
+        self.horizon = float(scenario.horizon_days)
+        self.warmup = float(scenario.warmup_days)
+        self.plans = [scenario.plans[name] for name in pop.plan_names]
+        self.behaviour = Behaviour(scenario.recipients, scenario.inbox)
+        self.book = Book(pop.plan_names, self.horizon, self.warmup)
+        self.months = months = self.book.months
+        track_value = scenario.subscribers.enabled
+        self.P = parameters(scenario, self.behaviour, months)
+        self.P[L.P_TRACK_VALUE] = track_value
+        self.PL = plan_table(self.plans)
+        self.K = lot_ring([plan.credit_lifetime_days for plan in self.plans])
+        self.senders = pop.senders
         self.S = aligned_zeros((pop.senders, L.SW))
-        self.Q = aligned_zeros((pop.recipients, L.DEP + width))
-        self.CC = np.zeros((len(host.plans), months + 2, L.NK), np.int64)
+        self.RM = np.zeros((pop.senders, months) if track_value else (1, 1), dtype=np.int64)
+        self.AS = np.full((len(self.plans), max(pop.plan_sizes) + 64), -1, dtype=np.int64)
+        self.ACNT = np.zeros(len(self.plans), dtype=np.int64)
+        self.Q = aligned_zeros((pop.recipients, L.QW))
+        self.arena = Arena()
+        self.CC = np.zeros((len(self.plans), months + 2, L.NK), np.int64)
         self.G = np.zeros(L.NG, np.int64)
         self.FS = np.zeros(1)
-        self.DS = np.zeros((len(host.plans), 2))
+        self.DS = np.zeros((len(self.plans), 2))
         self.HC = np.zeros((2, len(DELAY_EDGES) - 1), np.int64)
         self.ED = np.asarray(DELAY_EDGES, dtype=float)
-        self.CLK = np.zeros(1)  # SimPy's clock as the engine's process and wake-ups would move it
+        self.CLK = np.array([0.0, np.nan])  # SimPy's clock as the Python engine's would be, and a pending pause
         self.room = Room(1024)
-        phases = np.asarray(pop.billing_phase, dtype=float)
-        first_refresh = np.where(phases > 0, phases - DAYS_PER_MONTH, 0.0)  # the same float expression as Members
-        init_ledgers(first_refresh, np.asarray(pop.sender_plan, dtype=np.int64), self.S, self.CC, self.G, PL, P, K)
-        self._run(scenario)
+        self.env = Timeline(self.CLK, self.G)
+        self.members = ArrayMembers(self, track_value)
+        self.dynamics = SubscriberDynamics(self, streams)
+        self.wishes = WishStream(self, streams)
+        self._run()
 
+    # -- what members and subscriber dynamics call back ------------------------------------------------------------
+    def make_room_for_sender(self, s: int) -> None:
+        self.S = grow_rows(self.S, s + 1, aligned=True)
+        if self.P[L.P_TRACK_VALUE]:
+            self.RM = grow_rows(self.RM, s + 1)
+        self.senders = max(self.senders, s + 1)
+
+    def sender_joined(self, s: int) -> None:
+        """Members.join's notice: the sender row was opened with the ledger."""
+
+    def drop_waiting(self, s: int, t: float) -> None:
+        room = self.room
+        kernel.drop_waiting(s, t, self.S, room.pool_f, room.pool_i, room.free, room.nfree, self.CC, self.G, self.P)
+
+    # -- the run ---------------------------------------------------------------------------------------------------
     def _state(self) -> tuple:
         room = self.room
-        return (self.S, self.K, room.ht, room.hp, room.hs, self.CLK, room.wt, room.wq, room.wp, room.wi, room.ws,
-                self.Q, room.pool_f, room.pool_i, room.free, room.nfree, self.CC, self.G, self.FS, self.DS, self.HC,
-                self.ED, self.PL, self.P)
+        return (self.S[:self.senders], self.K, room.ht, room.hp, room.hs, self.CLK, room.wt, room.wq, room.wp,
+                room.wi, room.ws, self.Q, self.arena.A, self.arena.AT, room.pool_f, room.pool_i, room.free, room.nfree, self.CC, self.G, self.FS,
+                self.DS, self.HC, self.ED, self.RM, self.PL, self.P)
 
-    def _run(self, scenario: Scenario) -> None:
-        host, room, G = self.host, self.room, self.G
-        pop = host.pop
-        H = host.horizon
-        plan_start = np.asarray(pop.plan_start, dtype=np.int64)
-        members = np.asarray(pop.plan_sizes, dtype=np.int64)
-        check_rate = np.ascontiguousarray(pop.check_rate_array, dtype=float)
-        length = window_days(scenario.population.senders)
+    def _ensure(self, wishes: int) -> None:
+        """Room in the queues and the inbox arena for `wishes` wishes and the wishes already waiting."""
+        waiting = int(self.G[L.WAITING])
+        self.room.ensure(wishes, waiting)
+        self.arena.ensure(self.Q, wishes + waiting)
+
+    def _until(self, b: float) -> None:
+        """What SimPy runs before the wish process resumes at `b`: wake-ups and subscriber events due by then."""
+        now0, paused = float(self.CLK[0]), False
+        self._ensure(0)
+        while True:
+            ts, qs = self.env.next_key()
+            paused |= kernel.run_events(b, ts, qs, *self._state())
+            if ts > b:
+                break
+            self.env.step()
+            paused = True
+        if paused:
+            self.CLK[0] = now0 + (b - now0)
+
+    def _run(self) -> None:
+        G, members, H = self.G, self.members, self.horizon
+        check_rate = np.ascontiguousarray(self.pop.check_rate_array, dtype=float)
+        length = window_days(self.scenario.population.senders)
         t, month, boundary, index = 0.0, 0, 0.0, 0
         while t < H:  # the windows of World._wishes
             if t >= boundary:
-                kernel.boundary_step(boundary, *self._state())
+                self._until(boundary)
+                peak = self.dynamics.boundary(month, boundary)
+                for p, need in peak.items():
+                    if need > members.capacity[p]:
+                        members.capacity[p] = self.wishes.slots_for(p, need)
                 month += 1
                 boundary = month * DAYS_PER_MONTH
             t_end = window_end(t, boundary, H, length)
-            w = host.wishes.window(index, t, t_end)
+            w = self.wishes.window(index, t, t_end)
             index += 1
             t = t_end
             cols = (w.times, w.plans, w.slots, w.valid, w.u_follow, w.targets, w.dt_open, w.e_fresh, w.e_late,
                     w.u_resp, w.delay, w.factor, w.kinds, w.dt_resps)
-            keep = w.slots < members[w.plans]  # a wish on an empty slot is no wish (thinning)
-            if not keep.all():
-                cols = tuple(c[keep] for c in cols)
-            times, plans, slots = cols[:3]
-            room.ensure(len(times), int(G[L.WAITING]))
-            kernel.process_window(min(month - 1, self.months - 1), times, plan_start[plans] + slots, *cols[3:],
-                                  check_rate, *self._state())
-            if G[L.INBOX_ROW_FULL]:
-                self.row_full = True
-                return
-        room.ensure(0, int(G[L.WAITING]))
+            if not self.env.heap:  # no member can join or leave within the window: thin it now
+                keep = w.slots < self.ACNT[w.plans]
+                if not keep.all():
+                    cols = tuple(c[keep] for c in cols)
+            n, i = len(cols[0]), 0
+            while True:
+                self._ensure(n - i)
+                ts, qs = self.env.next_key()
+                i = kernel.process_window(min(month - 1, self.months - 1), i, ts, qs, *cols, self.AS, self.ACNT,
+                                          check_rate, *self._state())
+                if i >= n:
+                    break
+                self.env.step()
+        self._until(math.nextafter(H, 0.0))
+        self._ensure(0)
         kernel.finish(*self._state())
-        self.row_full = bool(G[L.INBOX_ROW_FULL])
         if G[L.OVERFLOW]:
             raise AccountingError(f"compiled engine: {G[L.OVERFLOW]} queue pushes did not fit (a bound in room.py "
                                   "is wrong)")
 
     def _fill_book(self) -> None:
-        book, CC, months = self.host.book, self.CC, self.months
+        book, CC, months = self.book, self.CC, self.months
         index = {name: k for k, name in enumerate(L.FLOW_NAMES)}
         P = book.P
         for name in MESSAGE_FLOWS + CREDIT_FLOWS:
@@ -228,8 +245,9 @@ class Run:
 
     def result(self) -> ReplicationResult:
         """The replication's result, after the conservation checks of ledgers and inboxes."""
-        where = f"scenario {self.host.scenario.name!r}"
-        s = lots_problem(self.S, self.K)
+        where = f"scenario {self.scenario.name!r}"
+        S = self.S[:self.senders]
+        s = lots_problem(S, self.K)
         if s >= 0:
             raise AccountingError(f"{where}: sender {s}: lots do not add up to the balance {self.S[s, L.BAL]:g}")
         Q = self.Q
@@ -244,8 +262,8 @@ class Run:
             return int(Q[r, L.BOUNCED_R]), 0, float(Q[r, L.DAYS_FULL_R])
 
         figures = Figures(
-            balances=self.S[:, L.BAL].astype(np.int64), occupancy=occupancy,
+            balances=S[:, L.BAL].astype(np.int64), occupancy=occupancy,
             days_full_total=float(Q[:, L.DAYS_FULL_R].sum()), occupancy_days=float(self.FS[L.FS_OCC_DAYS]),
             evicted_conversations=0, delivered_to=delivered, recipient_row=recipient_row,
         )
-        return summarise(self.host, figures)
+        return summarise(self, figures)

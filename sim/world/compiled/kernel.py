@@ -19,13 +19,14 @@ the wish in the window's month (`wm`), as the engine's book does.
 import numpy as np
 from numba import njit
 
+from .arena import inbox_add
 from .behaviour import decide, inbox_flush, open_delay
 from .layout import (
     ATT, BLK, BOUNCED, BOUNCED_R, DELIV, DELIVERED_R, DS_OPEN, DS_RESPOND, EXPUN, FOLLOWUPS, FS_OCC_DAYS,
-    FULL_SINCE, INBOX_ROW_FULL, INF, LAST, NREF, OCC, OPENED, P_DROP, P_FOLLOW, P_H, P_INBOX_CAP, P_INV_MONTH,
+    FULL_SINCE, INF, LAST, NREF, OCC, OPENED, P_DROP, P_FOLLOW, P_H, P_INBOX_CAP, P_INV_MONTH,
     P_MAX_WAIT, P_MONTHS, P_POLICY, P_REFUND_WIN, P_RESP_WIN, P_SLOT, P_WARMUP, PENDING, PL_CREDITS, PLAN,
     POLICY_ON_NO_RESPONSE, POLICY_ON_RESPONSE, QHEAD, REFUND_WAKES, REJ, RESP, SCHED_NOW, SCHED_SEQ, SENT_AFTER_WAIT,
-    SEQNO, SPENT, WAITEND, WAKES, WSEQ, DAYS_FULL_R, DEP, DUE,
+    SEQNO, SPENT, WAITEND, WAKES, WSEQ, DAYS_FULL_R, DUE, INACTIVE, P_MONTH_DAYS, P_TRACK_VALUE, NFIN,
 )
 from .ledger import advance, credit, return_credit, take
 from .queues import dequeue, enqueue, pop_refund, pop_wake, push_refund, push_wake
@@ -52,7 +53,7 @@ def delay_bin(ED, x):
 
 
 @njit(cache=True, inline="always")
-def send(s, t, coh, g, r, dto, kind, dtr, S, K, ht, hp, hs, Q, CC, G, FS, DS, HC, ED, PL, P):
+def send(s, t, coh, g, r, dto, kind, dtr, S, K, ht, hp, hs, Q, A, AT, CC, G, FS, DS, HC, ED, RM, PL, P):
     """An InMail whose credit (lot g) is spent: bounced by a full inbox (the credit comes back at once), or delivered
     with its fate (open, response, expiry, refund) counted now."""
     H = P[P_H]
@@ -60,7 +61,7 @@ def send(s, t, coh, g, r, dto, kind, dtr, S, K, ht, hp, hs, Q, CC, G, FS, DS, HC
     after = np.int64(P[P_MONTHS])
     cap = np.int64(P[P_INBOX_CAP])
     if Q[r, OCC] >= cap:
-        inbox_flush(Q, r, t, G, P)
+        inbox_flush(Q, A, r, t, G, P)
         if Q[r, OCC] >= cap:
             event(CC, p, BOUNCED, t, P)
             if coh:
@@ -80,14 +81,11 @@ def send(s, t, coh, g, r, dto, kind, dtr, S, K, ht, hp, hs, Q, CC, G, FS, DS, HC
             refund_t = t + P[P_REFUND_WIN]
     if refund_t < H:
         push_refund(ht, hp, hs, refund_t, (np.int64(s) << 32) | np.int64(g), G)
-    if Q[r, OCC] > 0:
-        inbox_flush(Q, r, t, G, P)
-    o = np.int64(Q[r, OCC])
-    if o >= Q.shape[1] - DEP:  # the row holds fewer leave times than the capacity: the driver runs again wider
-        G[INBOX_ROW_FULL] += 1
-        return
-    Q[r, DEP + o] = leave
-    o += 1
+    if Q[r, NFIN] > 0:
+        inbox_flush(Q, A, r, t, G, P)
+    if leave < INF:  # a conversation that never leaves is only counted
+        inbox_add(Q, A, AT, r, leave, G)
+    o = np.int64(Q[r, OCC]) + 1
     Q[r, OCC] = o
     if o == cap:
         Q[r, FULL_SINCE] = t
@@ -101,6 +99,9 @@ def send(s, t, coh, g, r, dto, kind, dtr, S, K, ht, hp, hs, Q, CC, G, FS, DS, HC
     if kind != 0 and t_resp < H:
         event(CC, p, RESP, t_resp, P)
         fate = RESP
+        if P[P_TRACK_VALUE] != 0.0:  # Members.note_response: responses by the month they come in
+            m = np.int64(t_resp / P[P_MONTH_DAYS])
+            RM[s, m if m < after else after - 1] += 1
     elif kind == 0 and expiry < H:
         event(CC, p, EXPUN, expiry, P)
         fate = EXPUN
@@ -141,7 +142,7 @@ def schedule_point(s, S, CLK, wt, wq, wp, wi, ws, pool_f, G, PL, P):
     S[s, SCHED_SEQ] = q
     S[s, WSEQ] = q
     nr = S[s, NREF]
-    if PL[np.int64(S[s, PLAN]), PL_CREDITS] > 0 and nr < P[P_H]:
+    if S[s, INACTIVE] == 0.0 and PL[np.int64(S[s, PLAN]), PL_CREDITS] > 0 and nr < P[P_H]:
         push_wake(wt, wq, wp, wi, ws, now + (nr - now), q, np.int64(s) << 2, nr, G)
     tg = pool_f[np.int64(S[s, QHEAD]), 0] + P[P_MAX_WAIT]
     if tg < P[P_H]:
@@ -149,8 +150,8 @@ def schedule_point(s, S, CLK, wt, wq, wp, wi, ws, pool_f, G, PL, P):
 
 
 @njit(cache=True)
-def wake(s, t, S, K, ht, hp, hs, CLK, wt, wq, wp, wi, ws, Q, pool_f, pool_i, free, nfree, CC, G, FS, DS, HC, ED,
-         PL, P):
+def wake(s, t, S, K, ht, hp, hs, CLK, wt, wq, wp, wi, ws, Q, A, AT, pool_f, pool_i, free, nfree, CC, G, FS, DS, HC, ED,
+         RM, PL, P):
     """`World._wake`: spend what can be spent at t on the waiting wishes, oldest first; wait again if some remain."""
     G[WAKES] += 1
     w0 = P[P_WARMUP]
@@ -174,22 +175,25 @@ def wake(s, t, S, K, ht, hp, hs, CLK, wt, wq, wp, wi, ws, Q, pool_f, pool_i, fre
         G[SENT_AFTER_WAIT] += 1
         dto = pool_f[j, 1]
         kind, dtr = decide(dto, pool_f[j, 2], pool_f[j, 3], pool_f[j, 4], t, P)  # the weekday of the actual send
-        send(s, t, t_wish >= w0, g, pool_i[j, 0], dto, kind, dtr, S, K, ht, hp, hs, Q, CC, G, FS, DS, HC, ED, PL, P)
+        send(s, t, t_wish >= w0, g, pool_i[j, 0], dto, kind, dtr, S, K, ht, hp, hs, Q, A, AT, CC, G, FS, DS, HC, ED, RM, PL, P)
     if S[s, QHEAD] >= 0:
         schedule_point(s, S, CLK, wt, wq, wp, wi, ws, pool_f, G, PL, P)
 
 
 @njit(cache=True)
-def run_events(tlim, S, K, ht, hp, hs, CLK, wt, wq, wp, wi, ws, Q, pool_f, pool_i, free, nfree, CC, G, FS, DS, HC,
-               ED, PL, P):
-    """Applies every refund due at or before tlim and runs every wake-up whose SimPy time is at or before tlim, in
-    time order (refunds first at a tie). Returns whether a wake-up (a SimPy event of the engine) ran."""
+def run_events(tlim, ts, qs, S, K, ht, hp, hs, CLK, wt, wq, wp, wi, ws, Q, A, AT, pool_f, pool_i, free, nfree, CC, G, FS,
+               DS, HC, ED, RM, PL, P):
+    """Applies the refunds due at or before tlim and runs the wake-ups due at or before tlim, in time order (refunds
+    first at a tie; wake-ups in SimPy's order), stopping before a subscriber event that SimPy would run first: at
+    SimPy time ts, scheduled ts-th... in order qs (ts = inf: none). Returns whether a wake-up (a SimPy event of the
+    Python engine) ran."""
     ran = False
+    rlim = tlim if tlim < ts else ts
     while True:
         tr = ht[0] if hs[0] > 0 else INF
         tw = wt[0] if ws[0] > 0 else INF
         if tr <= tw:
-            if tr > tlim:
+            if tr > rlim:
                 return ran
             p = hp[0]
             pop_refund(ht, hp, hs)
@@ -203,10 +207,10 @@ def run_events(tlim, S, K, ht, hp, hs, CLK, wt, wq, wp, wi, ws, Q, pool_f, pool_
                 now = S[s, SCHED_NOW]
                 push_wake(wt, wq, wp, wi, ws, now + (tr - now), np.int64(S[s, SCHED_SEQ]), (s << 2) | 1, tr, G)
         else:
-            if tw > tlim:
+            q = wq[0]
+            if tw > tlim or tw > ts or (tw == ts and q > qs):
                 return ran
             p = wp[0]
-            q = wq[0]
             ti = wi[0]
             pop_wake(wt, wq, wp, wi, ws)
             s = p >> 2
@@ -216,43 +220,59 @@ def run_events(tlim, S, K, ht, hp, hs, CLK, wt, wq, wp, wi, ws, Q, pool_f, pool_
                 continue
             CLK[0] = tw
             ran = True
-            wake(s, ti, S, K, ht, hp, hs, CLK, wt, wq, wp, wi, ws, Q, pool_f, pool_i, free, nfree, CC, G, FS, DS,
-                 HC, ED, PL, P)
+            wake(s, ti, S, K, ht, hp, hs, CLK, wt, wq, wp, wi, ws, Q, A, AT, pool_f, pool_i, free, nfree, CC, G, FS, DS,
+                 HC, ED, RM, PL, P)
 
 
 @njit(cache=True)
-def boundary_step(b, S, K, ht, hp, hs, CLK, wt, wq, wp, wi, ws, Q, pool_f, pool_i, free, nfree, CC, G, FS, DS, HC,
-                  ED, PL, P):
-    """`World._wishes` at a month boundary: if a SimPy event is due by then, it yields timeout(boundary - now)."""
-    now0 = CLK[0]
-    if run_events(b, S, K, ht, hp, hs, CLK, wt, wq, wp, wi, ws, Q, pool_f, pool_i, free, nfree, CC, G, FS, DS, HC,
-                  ED, PL, P):
-        CLK[0] = now0 + (b - now0)
+def drop_waiting(s, t, S, pool_f, pool_i, free, nfree, CC, G, P):
+    """`World.drop_waiting`: a member leaves at t; the wishes still waiting for a credit are blocked at t, and the
+    wake-ups scheduled for them lapse."""
+    p = np.int64(S[s, PLAN])
+    after = np.int64(P[P_MONTHS])
+    while S[s, QHEAD] >= 0:
+        event(CC, p, BLK, t, P)
+        if pool_f[np.int64(S[s, QHEAD]), 0] >= P[P_WARMUP]:
+            CC[p, after, BLK] += 1
+        dequeue(s, S, pool_i, free, nfree, G)
+    S[s, WSEQ] = -1.0
 
 
 @njit(cache=True)
-def process_window(wm, times, sender, valid, u_follow, target, dt_open, e_fresh, e_late, u_resp, delay, factor,
-                   kinds, dt_resps, check_rate, S, K, ht, hp, hs, CLK, wt, wq, wp, wi, ws, Q, pool_f, pool_i, free,
-                   nfree, CC, G, FS, DS, HC, ED, PL, P):
-    """`World._wishes` for one window of month wm (wishes on empty slots already removed), with the refunds and
-    wake-ups that fall between its wishes."""
+def process_window(wm, start, ts, qs, times, plans, slots, valid, u_follow, target, dt_open, e_fresh, e_late, u_resp,
+                   delay, factor, kinds, dt_resps, AS, ACNT, check_rate, S, K, ht, hp, hs, CLK, wt, wq, wp, wi, ws,
+                   Q, A, AT, pool_f, pool_i, free, nfree, CC, G, FS, DS, HC, ED, RM, PL, P):
+    """`World._wishes` for the wishes of one window of month wm from index `start`, with the refunds and wake-ups
+    that fall between them. Returns the index of the first wish not processed: the window's length, or the index of
+    a wish that a subscriber event (at SimPy time ts, order qs) must come before (the caller runs it, then calls
+    again from there)."""
     p_follow = P[P_FOLLOW]
     w0 = P[P_WARMUP]
     after = np.int64(P[P_MONTHS])
     drop = P[P_DROP] != 0
-    for i in range(times.shape[0]):
+    for i in range(start, times.shape[0]):
         t = times[i]
-        if (hs[0] > 0 and ht[0] <= t) or (ws[0] > 0 and wt[0] <= t):
-            now0 = CLK[0]
-            if run_events(t, S, K, ht, hp, hs, CLK, wt, wq, wp, wi, ws, Q, pool_f, pool_i, free, nfree, CC, G, FS,
-                          DS, HC, ED, PL, P):
+        paused = CLK[1] == CLK[1]  # not nan: the wish process yielded before this wish, at SimPy time CLK[1]
+        if ts <= t:  # the wish process yields; SimPy runs what is due before the subscriber event, then the event
+            if not paused:
+                CLK[1] = CLK[0]
+            run_events(ts, ts, qs, S, K, ht, hp, hs, CLK, wt, wq, wp, wi, ws, Q, A, AT, pool_f, pool_i, free, nfree, CC, G,
+                       FS, DS, HC, ED, RM, PL, P)
+            return i
+        if paused or (hs[0] > 0 and ht[0] <= t) or (ws[0] > 0 and wt[0] <= t):
+            now0 = CLK[1] if paused else CLK[0]
+            if run_events(t, INF, 0, S, K, ht, hp, hs, CLK, wt, wq, wp, wi, ws, Q, A, AT, pool_f, pool_i, free, nfree, CC,
+                          G, FS, DS, HC, ED, RM, PL, P) or paused:
                 # the wish process yielded timeout(t - now) and resumes at SimPy time now + pause, never after t
                 pause = t - now0
                 if now0 + pause > t:
                     pause = np.nextafter(pause, 0.0)
                 CLK[0] = now0 + pause
-        s = sender[i]
-        p = np.int64(S[s, PLAN])
+            CLK[1] = np.nan
+        p = plans[i]
+        if slots[i] >= ACNT[p]:
+            continue  # an empty slot: no wish (thinning)
+        s = AS[p, slots[i]]
         coh = t >= w0
         CC[p, wm, ATT] += 1
         if coh:
@@ -295,11 +315,12 @@ def process_window(wm, times, sender, valid, u_follow, target, dt_open, e_fresh,
         else:  # the new recipient's open delay, and the response decided for it
             dto = open_delay(check_rate[r], e_fresh[i], e_late[i], P)
             kind, dtr = decide(dto, u_resp[i], delay[i], factor[i], t, P)
-        send(s, t, coh, g, r, dto, kind, dtr, S, K, ht, hp, hs, Q, CC, G, FS, DS, HC, ED, PL, P)
+        send(s, t, coh, g, r, dto, kind, dtr, S, K, ht, hp, hs, Q, A, AT, CC, G, FS, DS, HC, ED, RM, PL, P)
+    return times.shape[0]
 
 
 @njit(cache=True)
-def finish(S, K, ht, hp, hs, CLK, wt, wq, wp, wi, ws, Q, pool_f, pool_i, free, nfree, CC, G, FS, DS, HC, ED, PL, P):
+def finish(S, K, ht, hp, hs, CLK, wt, wq, wp, wi, ws, Q, A, AT, pool_f, pool_i, free, nfree, CC, G, FS, DS, HC, ED, RM, PL, P):
     """`World._close`: refunds and wake-ups before the horizon; wishes still waiting are blocked (when their wait ran
     out, or else at their wish time and, in the cohort, waiting at the end); every ledger and inbox up to just
     before the horizon, and the spans at capacity still open closed at it."""
@@ -308,8 +329,8 @@ def finish(S, K, ht, hp, hs, CLK, wt, wq, wp, wi, ws, Q, pool_f, pool_i, free, n
     mw = P[P_MAX_WAIT]
     after = np.int64(P[P_MONTHS])
     last = np.nextafter(H, 0.0)
-    run_events(last, S, K, ht, hp, hs, CLK, wt, wq, wp, wi, ws, Q, pool_f, pool_i, free, nfree, CC, G, FS, DS, HC,
-               ED, PL, P)
+    run_events(last, INF, 0, S, K, ht, hp, hs, CLK, wt, wq, wp, wi, ws, Q, A, AT, pool_f, pool_i, free, nfree, CC, G, FS, DS, HC,
+               ED, RM, PL, P)
     for s in range(S.shape[0]):
         p = np.int64(S[s, PLAN])
         while S[s, QHEAD] >= 0:
@@ -328,8 +349,8 @@ def finish(S, K, ht, hp, hs, CLK, wt, wq, wp, wi, ws, Q, pool_f, pool_i, free, n
         advance(S, s, last, CC, G, PL, P, K)
     cap = np.int64(P[P_INBOX_CAP])
     for r in range(Q.shape[0]):
-        if Q[r, OCC] > 0:
-            inbox_flush(Q, r, last, G, P)
+        if Q[r, NFIN] > 0:
+            inbox_flush(Q, A, r, last, G, P)
         if Q[r, OCC] == cap:
             since = Q[r, FULL_SINCE] if Q[r, FULL_SINCE] > w0 else w0
             if H - since > 0:

@@ -22,8 +22,6 @@ def lot_ring(lifetimes: list[float]) -> int:
 def unsupported(scenario) -> list[str]:
     """Why the compiled engine cannot run `scenario` (empty: it can, with the Python engine's integer results)."""
     reasons = []
-    if scenario.subscribers.enabled:
-        reasons.append("subscriber dynamics (subscribers.enabled) are modelled by the Python engine only")
     if scenario.inbox.when_full != "bounce":
         reasons.append("inbox.when_full: evict_oldest is modelled by the Python engine only")
     if scenario.refund.policy != "none" and scenario.refund.lot != "original":

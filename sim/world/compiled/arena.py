@@ -1,0 +1,78 @@
+"""Leave times of the conversations in the inboxes, in one growing arena.
+
+Each recipient's finite leave times (conversations that will leave the inbox) sit in a chunk of the arena: Q[r, OFF]
+its start, Q[r, SIZE] its length (0: none yet), Q[r, NFIN] how many are in use. A full chunk moves to a new chunk of
+twice the size at the top of the arena; the old one becomes garbage, collected between windows when it outweighs
+the live chunks. So an inbox costs memory in proportion to what it holds, whatever its capacity, and a popular
+recipient with hundreds of conversations needs no wider rows for everyone else.
+
+The kernel never grows the arena; the driver makes sure before every window that it cannot run out: a window of d
+sends grows chunks by at most 4 x (live chunk space) + 12 d in all (each recipient's growth is a geometric series
+ending below twice its final count, which is at most its count before the window plus its deliveries, plus the
+first chunk of 4).
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .layout import NFIN, OFF, OVERFLOW, SIZE
+
+FIRST_CHUNK = 4
+TOP, LIVE = 0, 1  # AT[TOP]: first free slot of the arena; AT[LIVE]: slots in chunks in use
+
+
+@njit(cache=True, inline="always")
+def inbox_add(Q, A, AT, r, leave, G):
+    """Adds a leave time to inbox r's chunk (moving it to a chunk twice the size when full)."""
+    n = np.int64(Q[r, NFIN])
+    size = np.int64(Q[r, SIZE])
+    if n == size:
+        grown = FIRST_CHUNK if size == 0 else 2 * size
+        start = AT[TOP]
+        if start + grown > A.shape[0]:
+            G[OVERFLOW] += 1
+            return
+        old = np.int64(Q[r, OFF])
+        for k in range(n):
+            A[start + k] = A[old + k]
+        AT[TOP] = start + grown
+        AT[LIVE] += grown - size
+        Q[r, OFF] = start
+        Q[r, SIZE] = grown
+    A[np.int64(Q[r, OFF]) + n] = leave
+    Q[r, NFIN] = n + 1
+
+
+@njit(cache=True)
+def _compact(Q, A, B):
+    top = 0
+    for r in range(Q.shape[0]):
+        size = np.int64(Q[r, SIZE])
+        if size:
+            old = np.int64(Q[r, OFF])
+            for k in range(np.int64(Q[r, NFIN])):
+                B[top + k] = A[old + k]
+            Q[r, OFF] = top
+            top += size
+    return top
+
+
+class Arena:
+    def __init__(self, size: int = 1 << 16):
+        self.A = np.zeros(size)
+        self.AT = np.zeros(2, dtype=np.int64)
+
+    def ensure(self, Q: np.ndarray, sends: int) -> None:
+        """Room for `sends` deliveries; collects the garbage first when it outweighs the live chunks."""
+        top, live = int(self.AT[TOP]), int(self.AT[LIVE])
+        need = 4 * live + 12 * sends + FIRST_CHUNK
+        if top + need <= len(self.A):
+            return
+        size = len(self.A)
+        while size < live + need or (top - live > live and size < 2 * (live + need)):
+            size *= 2
+        if top - live > live or size > len(self.A):
+            B = np.zeros(size)
+            self.AT[TOP] = _compact(Q, self.A, B)
+            self.A = B
