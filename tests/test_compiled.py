@@ -111,6 +111,10 @@ RULES = {
     "answered conversations leave at once": {"inbox__answered_slot_days": 0},
     "shorter than a month": {"horizon_days": 20, "warmup_days": 3.5},
     "lifetime of exactly three refreshes": {"plans__basic__credit_lifetime_days": 3 * DAYS_PER_MONTH},
+    "credits that never expire": {"plans__basic__credit_lifetime_days": None, "plans__pro__balance_cap": None},
+    "credits that last a year": {"plans__pro__credit_lifetime_days": 365, "plans__pro__balance_cap": 80},
+    "a cap of 0 and initial credits": {"plans__basic__balance_cap": 0, "plans__basic__initial_credits": 2,
+                                       "plans__pro__balance_cap": 0},
     "popular recipients (Zipf)": {"targeting__kind": "zipf", "targeting__exponent": 1.2,
                                   "inbox__capacity": 30},
 }
@@ -155,19 +159,19 @@ def test_auto_picks_the_compiled_engine_and_python_stays_available():
     sc = base()
     assert simulate(sc, seed=1).stats["engine"] == "compiled"
     assert simulate(sc.model_copy(update={"engine": "python"}), seed=1).stats["engine"] == "python"
-    lifelong = base(plans__basic__credit_lifetime_days=None)
-    assert simulate(lifelong, seed=1).stats["engine"] == "python"  # auto falls back for a rule it lacks
+    evicting = base(inbox__when_full="evict_oldest")
+    assert simulate(evicting, seed=1).stats["engine"] == "python"  # auto falls back for a rule it lacks
     with pytest.raises(ValueError, match="compiled engine cannot run it"):
-        simulate(lifelong.model_copy(update={"engine": "compiled"}), seed=1)
+        simulate(evicting.model_copy(update={"engine": "compiled"}), seed=1)
 
 
 def test_unsupported_names_each_rule_the_compiled_engine_lacks():
-    assert unsupported(base()) == []
+    assert unsupported(base(plans__basic__credit_lifetime_days=None, plans__pro__credit_lifetime_days=1800)) == []
     reasons = unsupported(base(inbox__when_full="evict_oldest", refund__lot="new",
-                               plans__basic__credit_lifetime_days=None, plans__pro__credit_lifetime_days=200))
-    assert len(reasons) == 4
+                               plans__pro__credit_lifetime_days=62 * DAYS_PER_MONTH))
+    assert len(reasons) == 3
     assert any("evict_oldest" in r for r in reasons) and any("refund.lot" in r for r in reasons)
-    assert any("plans.basic" in r for r in reasons) and any("plans.pro" in r for r in reasons)
+    assert any("plans.pro" in r and "62 months" in r for r in reasons)
 
 
 def test_asking_for_the_compiled_engine_on_a_scenario_it_cannot_run_is_a_scenario_error(tmp_path):

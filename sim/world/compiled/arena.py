@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from . import cache  # noqa: F401  (first: it sets where compiled code is cached)
+
 from .layout import NFIN, OFF, OVERFLOW, SIZE
 
 FIRST_CHUNK = 4

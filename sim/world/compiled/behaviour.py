@@ -3,6 +3,8 @@
 import numpy as np
 from numba import njit
 
+from . import cache  # noqa: F401  (first: it sets where compiled code is cached)
+
 from .layout import (
     DAYS_FULL_R, DEPARTED, FULL_SINCE, INF, NFIN, OCC, OFF, P_DAY0, P_H, P_INBOX_CAP, P_MAXF, P_PACCEPT, P_PDECLINE,
     P_PFRESH, P_PLATE, P_PREPLY, P_RESP_WIN, P_UNREAD, P_WARMUP,

@@ -59,7 +59,7 @@ def parameters(scenario: Scenario, behaviour: Behaviour, months: int) -> np.ndar
 def plan_table(plans) -> np.ndarray:
     PL = np.zeros((len(plans), L.NPL))
     for p, plan in enumerate(plans):
-        PL[p, L.PL_LIFETIME] = plan.credit_lifetime_days
+        PL[p, L.PL_LIFETIME] = math.inf if plan.credit_lifetime_days is None else plan.credit_lifetime_days
         PL[p, L.PL_PERIOD] = DAYS_PER_MONTH
         PL[p, L.PL_CREDITS] = plan.credits_per_month
         PL[p, L.PL_CAP] = -1 if plan.balance_cap is None else plan.balance_cap
@@ -119,7 +119,7 @@ class Run:
         self.PL = plan_table(self.plans)
         self.K = lot_ring([plan.credit_lifetime_days for plan in self.plans])
         self.senders = pop.senders
-        self.S = aligned_zeros((pop.senders, L.SW))
+        self.S = aligned_zeros((pop.senders, L.sender_width(self.K)))
         self.RM = np.zeros((pop.senders, months) if track_value else (1, 1), dtype=np.int64)
         self.AS = np.full((len(self.plans), max(pop.plan_sizes) + 64), -1, dtype=np.int64)
         self.ACNT = np.zeros(len(self.plans), dtype=np.int64)

@@ -19,6 +19,8 @@ the wish in the window's month (`wm`), as the engine's book does.
 import numpy as np
 from numba import njit
 
+from . import cache  # noqa: F401  (first: it sets where compiled code is cached)
+
 from .arena import inbox_add
 from .behaviour import decide, inbox_flush, open_delay
 from .layout import (

@@ -5,7 +5,7 @@ per-InMail loop without the interpreter:
 
 * `P`, the scenario's numbers (horizon, windows, probabilities, the seven send-day factors);
 * `PL[plan, :]`, each plan's credit rule;
-* `S[sender, :]`, one 256-byte row per sender: its credit ledger (balance, the lots as a ring of grant-numbered
+* `S[sender, :]`, one row per sender (256 bytes for lifetimes up to 5 months): its credit ledger (balance, the lots as a ring of grant-numbered
   slots, the next refresh, the earliest time anything changes) and its queue of wishes waiting for a credit;
 * `Q[recipient, :]`, one row per recipient: occupancy, when the inbox became full, time spent full, deliveries,
   bounces, and where the leave times of its conversations that will leave are kept in the arena `A` (arena.py);
@@ -35,12 +35,16 @@ NPL = 5
 
 # sender row S[s, ...]: ledger, last recipient, waiting queue (pool indices, -1: none), wake bookkeeping
 DUE, BAL, FIRST, LAST, NXT, NREF, QHEAD, QTAIL = range(8)
-LOTN, LOTT = 8, 16  # credits left in lot g at LOTN + (g & (K - 1)), its grant time at LOTT + (g & (K - 1))
-PLAN = 24
-SCHED_NOW, SCHED_SEQ, WSEQ = 25, 26, 27  # SimPy's time and order at the sender's last wake-scheduling point
-INACTIVE, CLOSING = 28, 29  # cancelled (1.0: no more refreshes); when credits kept after cancelling lapse
-KMAX = 8  # lot ring slots at most
-SW = 32
+PLAN = 8
+SCHED_NOW, SCHED_SEQ, WSEQ = 9, 10, 11  # SimPy's time and order at the sender's last wake-scheduling point
+INACTIVE, CLOSING = 12, 13  # cancelled (1.0: no more refreshes); when credits kept after cancelling lapse
+LOTN = 16  # the lot ring (K slots): credits left in lot g at LOTN + (g & (K - 1)), its grant time K columns later
+
+
+def sender_width(K: int) -> int:
+    """Columns of a sender row with a lot ring of K slots (32 floats, one 256-byte row, for K = 8)."""
+    return LOTN + 2 * K
+
 
 # recipient row Q[r, ...]
 OCC, FULL_SINCE, DAYS_FULL_R, DELIVERED_R, BOUNCED_R, NFIN, OFF, SIZE = range(8)

@@ -14,8 +14,10 @@ CLOSING, the end of the paid cycle; a refund that comes back to a ledger whose c
 import numpy as np
 from numba import njit
 
+from . import cache  # noqa: F401  (first: it sets where compiled code is cached)
+
 from .layout import (
-    BAL, CLOSING, CREDIT_EVENTS, DUE, EXPIRED, FIRST, FORFEITED, GRANTED, INACTIVE, INF, LAST, LOST, LOTN, LOTT, NREF,
+    BAL, CLOSING, CREDIT_EVENTS, DUE, EXPIRED, FIRST, FORFEITED, GRANTED, INACTIVE, INF, LAST, LOST, LOTN, NREF,
     NXT, P_INV_MONTH, P_MONTHS, P_WARMUP, PL_CAP, PL_CREDITS, PL_INITIAL, PL_LIFETIME, PL_PERIOD, PLAN, QHEAD, QTAIL,
     REFUNDED, WSEQ,
 )
@@ -43,7 +45,7 @@ def _recompute_due(S, s, L, M):
     d = S[s, CLOSING] if S[s, INACTIVE] != 0.0 else S[s, NREF]
     f = np.int64(S[s, FIRST])
     if f < S[s, NXT]:
-        e = S[s, LOTT + (f & M)] + L
+        e = S[s, LOTN + 1 + M + (f & M)] + L
         if e < d:
             d = e
     S[s, DUE] = d
@@ -84,6 +86,23 @@ def _lose_all(S, s, t, CC, G, P, K):
     S[s, FIRST] = S[s, NXT]
 
 
+@njit(cache=True, inline="always")
+def _add_lot_at(S, s, t, n, L, M):
+    """n credits in a lot dated t, the newest: merged with the newest lot if it has the same date (or if credits
+    never expire and some lot holds credits)."""
+    nx = np.int64(S[s, NXT])
+    if nx > 0 and (S[s, LOTN + 1 + M + ((nx - 1) & M)] == t or (L == INF and S[s, FIRST] < nx)):
+        S[s, LOTN + ((nx - 1) & M)] += n
+        if S[s, FIRST] > nx - 1:  # the newest lot had been emptied (forfeited): it holds credits again
+            S[s, FIRST] = nx - 1
+    else:
+        S[s, LOTN + 1 + M + (nx & M)] = t
+        S[s, LOTN + (nx & M)] = n
+        S[s, NXT] = nx + 1
+    S[s, BAL] += n
+    _skip_empty(S, s, M)
+
+
 @njit(cache=True)
 def advance(S, s, t, CC, G, PL, P, K):
     """Applies the expiries and refreshes due at or before t, in time order, the expiry first at a tie."""
@@ -93,7 +112,7 @@ def advance(S, s, t, CC, G, PL, P, K):
     while True:
         f = np.int64(S[s, FIRST])
         nx = np.int64(S[s, NXT])
-        t_exp = S[s, LOTT + (f & M)] + L if f < nx else INF
+        t_exp = S[s, LOTN + 1 + M + (f & M)] + L if f < nx else INF
         inactive = S[s, INACTIVE] != 0.0
         t_ref = S[s, CLOSING] if inactive else S[s, NREF]
         if t_exp <= t_ref:
@@ -116,10 +135,13 @@ def advance(S, s, t, CC, G, PL, P, K):
                 continue
             n = PL[p, PL_CREDITS]
             if n > 0:
-                S[s, LOTT + (nx & M)] = t_ref
-                S[s, LOTN + (nx & M)] = n
-                nx += 1
-                S[s, NXT] = nx
+                if L == INF and f < nx:  # credits that never expire are alike: one lot holds them all
+                    S[s, LOTN + ((nx - 1) & M)] += n
+                else:
+                    S[s, LOTN + 1 + M + (nx & M)] = t_ref
+                    S[s, LOTN + (nx & M)] = n
+                    nx += 1
+                    S[s, NXT] = nx
                 S[s, BAL] += n
                 credit(CC, G, p, GRANTED, t_ref, np.int64(n), P)
             cap = PL[p, PL_CAP]
@@ -155,14 +177,17 @@ def return_credit(S, s, g, t, CC, G, PL, P, K):
         return
     M = K - 1
     L = PL[p, PL_LIFETIME]
-    if S[s, NXT] - g > K or S[s, LOTT + (g & M)] + L <= t:
+    if L == INF:  # credits that never expire are alike: back to the one lot
+        _add_lot_at(S, s, t, 1.0, L, M)
+        return
+    if S[s, NXT] - g > K or S[s, LOTN + 1 + M + (g & M)] + L <= t:
         credit(CC, G, p, EXPIRED, t, 1, P)
         return
     S[s, LOTN + (g & M)] += 1.0
     S[s, BAL] += 1.0
     if g < S[s, FIRST]:
         S[s, FIRST] = g
-    e = S[s, LOTT + (g & M)] + L
+    e = S[s, LOTN + 1 + M + (g & M)] + L
     if e < S[s, DUE]:
         S[s, DUE] = e
 
@@ -178,20 +203,6 @@ def _open_row(S, s, p, first_refresh):
     S[s, CLOSING] = INF
 
 
-@njit(cache=True, inline="always")
-def _add_lot_at(S, s, t, n, M):
-    """n credits in a lot dated t, the newest: merged with the newest lot if it has the same date."""
-    nx = np.int64(S[s, NXT])
-    if nx > 0 and S[s, LOTT + ((nx - 1) & M)] == t:
-        S[s, LOTN + ((nx - 1) & M)] += n
-    else:
-        S[s, LOTT + (nx & M)] = t
-        S[s, LOTN + (nx & M)] = n
-        S[s, NXT] = nx + 1
-    S[s, BAL] += n
-    _skip_empty(S, s, M)
-
-
 @njit(cache=True)
 def init_ledgers(first_refresh, plan, S, CC, G, PL, P, K):
     """Members._ledger for the starting members: the last refresh before 0 at first_refresh, advanced to 0, then
@@ -203,7 +214,7 @@ def init_ledgers(first_refresh, plan, S, CC, G, PL, P, K):
         advance(S, s, 0.0, CC, G, PL, P, K)
         n = PL[p, PL_INITIAL]
         if n > 0:
-            _add_lot_at(S, s, 0.0, n, M)
+            _add_lot_at(S, s, 0.0, n, PL[p, PL_LIFETIME], M)
             credit(CC, G, p, GRANTED, 0.0, np.int64(n), P)
             _recompute_due(S, s, PL[p, PL_LIFETIME], M)
 
@@ -219,14 +230,14 @@ def open_joined(S, s, p, t, first_refresh, first_of_month, CC, G, PL, P, K):
     if first_of_month:
         n = PL[p, PL_CREDITS]
         if n > 0:
-            _add_lot_at(S, s, t, n, M)
+            _add_lot_at(S, s, t, n, PL[p, PL_LIFETIME], M)
             credit(CC, G, p, GRANTED, t, np.int64(n), P)
         cap = PL[p, PL_CAP]
         if cap >= 0 and S[s, BAL] > cap:
             _forfeit_newest(S, s, t, S[s, BAL] - cap, CC, G, P, M)
     n = PL[p, PL_INITIAL]
     if n > 0:
-        _add_lot_at(S, s, t, n, M)
+        _add_lot_at(S, s, t, n, PL[p, PL_LIFETIME], M)
         credit(CC, G, p, GRANTED, t, np.int64(n), P)
     _recompute_due(S, s, PL[p, PL_LIFETIME], M)
 

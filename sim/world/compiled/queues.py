@@ -13,6 +13,8 @@ counted in G[OVERFLOW] (the run then fails) and never writes out of bounds.
 import numpy as np
 from numba import njit
 
+from . import cache  # noqa: F401  (first: it sets where compiled code is cached)
+
 from .layout import HEAP_MAX, OVERFLOW, QHEAD, QTAIL, WAITING, WAITING_MAX, WAKE_HEAP_MAX
 
 

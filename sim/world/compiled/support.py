@@ -8,14 +8,14 @@ import math
 
 from sim.scenario.schema import DAYS_PER_MONTH
 
-LOT_RING = 8
-"""Lot slots per sender in the compiled ledger: lots alive at once are one per refresh within a credit lifetime,
-one more at an expiry/refresh tie, and the initial lot."""
+LOT_RING = 64
+"""Lot slots per sender in the compiled ledger at most: lots alive at once are one per refresh within a credit
+lifetime, one more at an expiry/refresh tie, and the initial lot (8 slots up to 5 months, 64 up to 61 months)."""
 
 
-def lot_ring(lifetimes: list[float]) -> int:
-    """Lot slots needed for these credit lifetimes (days): a power of two."""
-    alive = max([2] + [math.floor(days / DAYS_PER_MONTH) + 3 for days in lifetimes])
+def lot_ring(lifetimes: list[float | None]) -> int:
+    """Lot slots needed for these credit lifetimes (days; None: never expire, one lot holds them): a power of two."""
+    alive = max([2] + [math.floor(days / DAYS_PER_MONTH) + 3 for days in lifetimes if days is not None])
     return 1 << math.ceil(math.log2(alive))
 
 
@@ -27,10 +27,7 @@ def unsupported(scenario) -> list[str]:
     if scenario.refund.policy != "none" and scenario.refund.lot != "original":
         reasons.append("refund.lot: new is modelled by the Python engine only")
     for name, plan in scenario.plans.items():
-        if plan.credit_lifetime_days is None:
-            reasons.append(f"plans.{name}.credit_lifetime_days: credits that never expire are modelled by the "
-                           "Python engine only")
-        elif lot_ring([plan.credit_lifetime_days]) > LOT_RING:
-            reasons.append(f"plans.{name}.credit_lifetime_days: lifetimes of {LOT_RING - 3} months or more are "
+        if lot_ring([plan.credit_lifetime_days]) > LOT_RING:
+            reasons.append(f"plans.{name}.credit_lifetime_days: lifetimes of {LOT_RING - 2} months or more are "
                            "modelled by the Python engine only")
     return reasons
