@@ -18,9 +18,8 @@ class ArrayMembers(Members):
         self.run = run  # the arrays: S (sender rows), RM (responses by month), AS/ACNT (member lists)
         super().__init__(run, track_value)
         for p, members in enumerate(self.active):
-            for i in range(len(members)):
-                self._slot_changed(p, i)
-            self._slot_changed(p, len(members))
+            run.AS[p, :len(members)] = members
+            run.ACNT[p] = len(members)
 
     def _open_accounts(self, first_refresh: list[float]) -> None:
         run = self.run

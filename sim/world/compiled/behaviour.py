@@ -5,8 +5,9 @@ from numba import njit
 
 from . import cache  # noqa: F401  (first: it sets where compiled code is cached)
 
+from .arena import leave_times
 from .layout import (
-    DAYS_FULL_R, DEPARTED, FULL_SINCE, INF, NFIN, OCC, OFF, P_DAY0, P_H, P_INBOX_CAP, P_MAXF, P_PACCEPT, P_PDECLINE,
+    DAYS_FULL_R, DEPARTED, FULL_SINCE, INF, NFIN, OCC, P_DAY0, P_H, P_INBOX_CAP, P_MAXF, P_PACCEPT, P_PDECLINE,
     P_PFRESH, P_PLATE, P_PREPLY, P_RESP_WIN, P_UNREAD, P_WARMUP,
 )
 
@@ -61,13 +62,13 @@ def inbox_flush(Q, A, r, t, G, P):
     w0 = P[P_WARMUP]
     o = np.int64(Q[r, OCC])
     n = np.int64(Q[r, NFIN])
-    base = np.int64(Q[r, OFF])
+    held = leave_times(Q, A, r)
     while n > 0:
         j = 0
-        m = A[base]
+        m = held[0]
         for k in range(1, n):
-            if A[base + k] < m:
-                m = A[base + k]
+            if held[k] < m:
+                m = held[k]
                 j = k
         if m > t:
             break
@@ -80,7 +81,7 @@ def inbox_flush(Q, A, r, t, G, P):
                 Q[r, DAYS_FULL_R] += span
         o -= 1
         n -= 1
-        A[base + j] = A[base + n]
+        held[j] = held[n]
         G[DEPARTED] += 1
     Q[r, OCC] = o
     Q[r, NFIN] = n

@@ -200,16 +200,19 @@ class Run:
             t = t_end
             cols = (w.times, w.plans, w.slots, w.valid, w.u_follow, w.targets, w.dt_open, w.e_fresh, w.e_late,
                     w.u_resp, w.delay, w.factor, w.kinds, w.dt_resps)
-            if not self.env.heap:  # no member can join or leave within the window: thin it now
-                keep = w.slots < self.ACNT[w.plans]
-                if not keep.all():
-                    cols = tuple(c[keep] for c in cols)
             n, i = len(cols[0]), 0
+            static = not self.env.heap  # no member can join or leave within the window: look the senders up now
+            if static:
+                plans, slots = w.plans, w.slots
+                senders = np.where(slots < self.ACNT[plans],
+                                   self.AS[plans, np.minimum(slots, self.AS.shape[1] - 1)], -1)
+            else:
+                senders = w.slots
             while True:
                 self._ensure(n - i)
                 ts, qs = self.env.next_key()
-                i = kernel.process_window(min(month - 1, self.months - 1), i, ts, qs, *cols, self.AS, self.ACNT,
-                                          check_rate, *self._state())
+                i = kernel.process_window(min(month - 1, self.months - 1), i, ts, qs, static, senders, *cols, self.AS,
+                                          self.ACNT, check_rate, *self._state())
                 if i >= n:
                     break
                 self.env.step()

@@ -241,11 +241,12 @@ def drop_waiting(s, t, S, pool_f, pool_i, free, nfree, CC, G, P):
 
 
 @njit(cache=True)
-def process_window(wm, start, ts, qs, times, plans, slots, valid, u_follow, target, dt_open, e_fresh, e_late, u_resp,
+def process_window(wm, start, ts, qs, static, senders, times, plans, slots, valid, u_follow, target, dt_open, e_fresh, e_late, u_resp,
                    delay, factor, kinds, dt_resps, AS, ACNT, check_rate, S, K, ht, hp, hs, CLK, wt, wq, wp, wi, ws,
                    Q, A, AT, pool_f, pool_i, free, nfree, CC, G, FS, DS, HC, ED, RM, PL, P):
     """`World._wishes` for the wishes of one window of month wm from index `start`, with the refunds and wake-ups
-    that fall between them. Returns the index of the first wish not processed: the window's length, or the index of
+    that fall between them. A wish's sender is senders[i] (-1: an empty slot) when the window is `static`, else the
+    member in its plan's slot now (AS, ACNT). Returns the index of the first wish not processed: the window's length, or the index of
     a wish that a subscriber event (at SimPy time ts, order qs) must come before (the caller runs it, then calls
     again from there)."""
     p_follow = P[P_FOLLOW]
@@ -272,9 +273,14 @@ def process_window(wm, start, ts, qs, times, plans, slots, valid, u_follow, targ
                 CLK[0] = now0 + pause
             CLK[1] = np.nan
         p = plans[i]
-        if slots[i] >= ACNT[p]:
-            continue  # an empty slot: no wish (thinning)
-        s = AS[p, slots[i]]
+        if static:  # no member joins or leaves within the window: the driver looked the senders up
+            s = senders[i]
+            if s < 0:
+                continue  # an empty slot: no wish (thinning)
+        else:
+            if slots[i] >= ACNT[p]:
+                continue
+            s = AS[p, slots[i]]
         coh = t >= w0
         CC[p, wm, ATT] += 1
         if coh:

@@ -8,7 +8,7 @@ per-InMail loop without the interpreter:
 * `S[sender, :]`, one row per sender (256 bytes for lifetimes up to 5 months): its credit ledger (balance, the lots as a ring of grant-numbered
   slots, the next refresh, the earliest time anything changes) and its queue of wishes waiting for a credit;
 * `Q[recipient, :]`, one row per recipient: occupancy, when the inbox became full, time spent full, deliveries,
-  bounces, and where the leave times of its conversations that will leave are kept in the arena `A` (arena.py);
+  bounces, and the leave times of its conversations that will leave (in the row, or in the arena `A`: arena.py);
 * `CC[plan, row, flow]`, the book's integer counters: rows 0..months-1 the monthly flows, row `months` the cohort
   and credit flows after the warm-up, row `months + 1` the credit flows before it;
 * `AS[plan, slot]`, the sender id in each slot of a plan's member list (`ACNT[plan]` slots are filled), and
@@ -48,7 +48,8 @@ def sender_width(K: int) -> int:
 
 # recipient row Q[r, ...]
 OCC, FULL_SINCE, DAYS_FULL_R, DELIVERED_R, BOUNCED_R, NFIN, OFF, SIZE = range(8)
-QW = 8  # NFIN: conversations that will leave, their leave times in the arena at [OFF, OFF + NFIN) (arena.py)
+INLINE = 8  # NFIN: conversations that will leave; their leave times in the row from INLINE on while they fit, else
+QW = 16  # in the arena at [OFF, OFF + SIZE) (arena.py); a row is 128 bytes
 
 # book counters CC[plan, row, k]
 (ATT, REJ, BLK, WAITEND, BOUNCED, DELIV, OPENED, RESP, REPLIED, ACCEPTED, DECLINED, EXPUN, PENDING,
