@@ -480,3 +480,14 @@ def test_a_misspelt_plan_in_an_override_is_refused():
 ], ids=["share 0 in the mix", "arrivals", "switches", "withdrawal"])
 def test_a_plan_outside_the_mix_that_members_can_reach_is_accepted(text):
     assert "gold" in load_scenario_text(text, "x.yaml").plans
+
+
+def test_a_free_plan_with_a_negative_arrival_elasticity_is_refused():
+    text = ("plans: {basic: {price_per_month: 0}}\nplan_mix: {basic: 1}\nsubscribers:\n  enabled: true\n  plans:\n"
+            "    basic: {reference_price: 10, arrival_price_elasticity: -1.2}\n")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario_text(text, "free.yaml")
+    [problem] = caught.value.problems
+    assert problem.path == "subscribers.plans.basic.arrival_price_elasticity" and problem.line == 6
+    assert "infinite" in problem.message
+    load_scenario_text(text.replace("-1.2", "0"), "free.yaml")  # no elasticity: a free plan is fine

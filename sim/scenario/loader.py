@@ -288,6 +288,7 @@ def _validated(resolved: _Resolved) -> Scenario:
     if scenario is not None:
         problems += _inert_plans(scenario, _where(resolved))
         problems += _engine_supports(scenario, _where(resolved))
+        problems += _free_plans_priced(scenario, _where(resolved))
     if problems:
         raise ScenarioError(_in_file_order(problems, resolved.files))
     return scenario
@@ -315,6 +316,22 @@ def _inert_plans(scenario: Scenario, where) -> list[Problem]:
             + suggestion(name, [p for p in scenario.plans if p != name]), f"plans.{name}")
         for name in scenario.plans if name not in reachable
     ]
+
+
+def _free_plans_priced(scenario: Scenario, where) -> list[Problem]:
+    """A plan priced 0 against a reference price > 0 with a price elasticity < 0 would draw infinitely many members."""
+    problems = []
+    for name, dyn in scenario.subscribers.plans.items():
+        plan = scenario.plans.get(name)
+        if plan is None or plan.price_per_month > 0 or not dyn.reference_price:
+            continue
+        if dyn.arrival_price_elasticity < 0:
+            key = ("subscribers", "plans", name, "arrival_price_elasticity")
+            problems.append(where(key).problem(
+                f"plan {name} is free (price_per_month 0) against reference_price {dyn.reference_price:g}: a negative "
+                "arrival elasticity would make its arrivals infinite (set the elasticity to 0, or a price > 0)",
+                ".".join(key)))
+    return problems
 
 
 def _engine_supports(scenario: Scenario, where) -> list[Problem]:

@@ -167,18 +167,27 @@ class Run:
         self.arena.ensure(self.Q, wishes + waiting)
 
     def _until(self, b: float) -> None:
-        """What SimPy runs before the wish process resumes at `b`: wake-ups and subscriber events due by then."""
+        """What SimPy runs before the wish process resumes at `b`: wake-ups and subscriber events due by then.
+
+        The wish process yields timeout(b - now): it resumes at SimPy time now + (b - now), which may differ from `b`
+        in the last bit, after the events due before that time and those due at that very time that were scheduled
+        earlier (a member whose paid cycle ends on the 1st of the month leaves before the month is decided)."""
         now0, paused = float(self.CLK[0]), False
+        resume = now0 + (b - now0)
+        self.G[L.SEQNO] += 1
+        order = int(self.G[L.SEQNO])  # the wish process's own timeout
         self._ensure(0)
         while True:
             ts, qs = self.env.next_key()
-            paused |= kernel.run_events(b, ts, qs, *self._state())
-            if ts > b:
+            first = (ts, qs) < (resume, order)
+            limit_t, limit_q = (ts, qs) if first else (resume, order)
+            paused |= kernel.run_events(b, limit_t, limit_q, *self._state())
+            if not first:
                 break
             self.env.step()
             paused = True
         if paused:
-            self.CLK[0] = now0 + (b - now0)
+            self.CLK[0] = resume
 
     def _run(self) -> None:
         G, members, H = self.G, self.members, self.horizon
