@@ -7,6 +7,7 @@ Names are hashed with SHA-256, not Python's `hash`, so streams are the same in e
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 
 import numpy as np
@@ -19,6 +20,7 @@ def replication_seed(seed: int, replication: int) -> np.random.SeedSequence:
     return np.random.SeedSequence(entropy=seed, spawn_key=(replication,))
 
 
+@functools.lru_cache(maxsize=4096)  # wish streams ask for the same few names thousands of times a run
 def _name_key(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:4], "little")
 
