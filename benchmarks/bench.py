@@ -271,7 +271,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repeat", type=positive(int), default=1, help="runs per size and model; the fastest is reported")
     p.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results.json")
     p.add_argument("--sweep-jobs", action="store_true", help="also time a small sweep with --jobs 1 and --jobs 2")
-    p.add_argument("--sweep-senders", type=positive(int), default=5000, help="senders in the timed sweep's scenario")
+    p.add_argument("--sweep-senders", type=positive(int), default=50000,
+                   help="senders in the timed sweep's scenario (runs of a few seconds: start-up is not the measure)")
     p.add_argument("--child", choices=MODELS, help=argparse.SUPPRESS)
     return p
 

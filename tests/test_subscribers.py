@@ -139,3 +139,9 @@ def test_annual_members_cancel_only_at_renewal():
     result = simulate(world(dynamics=dyn, months=11, billing="annual", annual_discount=0.2), seed=1)
     assert result.by_plan["basic"]["cancellations"] == 0
     assert result.by_plan["basic"]["mrr"] == pytest.approx(300 * 40.0 * 0.8)
+
+
+def test_a_free_plan_with_a_negative_arrival_elasticity_is_refused_at_construction():
+    dyn = {"enabled": True, "plans": {"basic": {"reference_price": 40.0, "arrival_price_elasticity": -1.0}}}
+    with pytest.raises(ValueError, match="arrivals would be infinite"):
+        simulate(world(price=0.0, dynamics=dyn), seed=1)

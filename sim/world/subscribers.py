@@ -37,6 +37,12 @@ class SubscriberDynamics:
         self.rng_arrivals = [streams(f"subscriber_arrivals:{name}") for name in names]
         self.rng_arrival_times = [streams(f"subscriber_arrival_times:{name}") for name in names]
         self.streams = streams  # decisions and leave times: a generator per plan and month (see _decide_leavers)
+        for name, dyn in self.config.plans.items():
+            plan = sc.plans.get(name)
+            free = plan is not None and plan.price_per_month == 0 and dyn.reference_price
+            if free and dyn.arrival_price_elasticity < 0:
+                raise ValueError(f"plan {name}: free against reference price {dyn.reference_price:g} with arrival "
+                                 "elasticity < 0: its arrivals would be infinite")
         self.withdrawn_at = [INF] * len(world.plans)
         self.moved_to = list(range(len(world.plans)))
         for change in self.config.withdrawals:

@@ -157,8 +157,8 @@ class Run:
     def _state(self) -> tuple:
         room = self.room
         return (self.S[:self.senders], self.K, room.ht, room.hp, room.hs, self.CLK, room.wt, room.wq, room.wp,
-                room.wi, room.ws, self.Q, self.arena.A, self.arena.AT, room.pool_f, room.pool_i, room.free, room.nfree, self.CC, self.G, self.FS,
-                self.DS, self.HC, self.ED, self.RM, self.PL, self.P)
+                room.wi, room.ws, self.Q, self.arena.A, self.arena.AT, room.pool_f, room.pool_i, room.free,
+                room.nfree, self.CC, self.G, self.FS, self.DS, self.HC, self.ED, self.RM, self.PL, self.P)
 
     def _ensure(self, wishes: int) -> None:
         """Room in the queues and the inbox arena for `wishes` wishes and the wishes already waiting."""

@@ -177,17 +177,18 @@ def wake(s, t, S, K, ht, hp, hs, CLK, wt, wq, wp, wi, ws, Q, A, AT, pool_f, pool
         G[SENT_AFTER_WAIT] += 1
         dto = pool_f[j, 1]
         kind, dtr = decide(dto, pool_f[j, 2], pool_f[j, 3], pool_f[j, 4], t, P)  # the weekday of the actual send
-        send(s, t, t_wish >= w0, g, pool_i[j, 0], dto, kind, dtr, S, K, ht, hp, hs, Q, A, AT, CC, G, FS, DS, HC, ED, RM, PL, P)
+        send(s, t, t_wish >= w0, g, pool_i[j, 0], dto, kind, dtr, S, K, ht, hp, hs, Q, A, AT, CC, G, FS, DS, HC, ED, RM,
+             PL, P)
     if S[s, QHEAD] >= 0:
         schedule_point(s, S, CLK, wt, wq, wp, wi, ws, pool_f, G, PL, P)
 
 
 @njit(cache=True)
-def run_events(tlim, ts, qs, S, K, ht, hp, hs, CLK, wt, wq, wp, wi, ws, Q, A, AT, pool_f, pool_i, free, nfree, CC, G, FS,
-               DS, HC, ED, RM, PL, P):
+def run_events(tlim, ts, qs, S, K, ht, hp, hs, CLK, wt, wq, wp, wi, ws, Q, A, AT, pool_f, pool_i, free, nfree, CC, G,
+               FS, DS, HC, ED, RM, PL, P):
     """Applies the refunds due at or before tlim and runs the wake-ups due at or before tlim, in time order (refunds
     first at a tie; wake-ups in SimPy's order), stopping before a subscriber event that SimPy would run first: at
-    SimPy time ts, scheduled ts-th... in order qs (ts = inf: none). Returns whether a wake-up (a SimPy event of the
+    SimPy time ts, scheduled in order qs (ts = inf: none). Returns whether a wake-up (a SimPy event of the
     Python engine) ran."""
     ran = False
     rlim = tlim if tlim < ts else ts
@@ -241,14 +242,14 @@ def drop_waiting(s, t, S, pool_f, pool_i, free, nfree, CC, G, P):
 
 
 @njit(cache=True)
-def process_window(wm, start, ts, qs, static, senders, times, plans, slots, valid, u_follow, target, dt_open, e_fresh, e_late, u_resp,
-                   delay, factor, kinds, dt_resps, AS, ACNT, check_rate, S, K, ht, hp, hs, CLK, wt, wq, wp, wi, ws,
-                   Q, A, AT, pool_f, pool_i, free, nfree, CC, G, FS, DS, HC, ED, RM, PL, P):
+def process_window(wm, start, ts, qs, static, senders, times, plans, slots, valid, u_follow, target, dt_open, e_fresh,
+                   e_late, u_resp, delay, factor, kinds, dt_resps, AS, ACNT, check_rate, S, K, ht, hp, hs, CLK, wt, wq,
+                   wp, wi, ws, Q, A, AT, pool_f, pool_i, free, nfree, CC, G, FS, DS, HC, ED, RM, PL, P):
     """`World._wishes` for the wishes of one window of month wm from index `start`, with the refunds and wake-ups
     that fall between them. A wish's sender is senders[i] (-1: an empty slot) when the window is `static`, else the
-    member in its plan's slot now (AS, ACNT). Returns the index of the first wish not processed: the window's length, or the index of
-    a wish that a subscriber event (at SimPy time ts, order qs) must come before (the caller runs it, then calls
-    again from there)."""
+    member in its plan's slot now (AS, ACNT). Returns the index of the first wish not processed: the window's
+    length, or the index of a wish that a subscriber event (at SimPy time ts, order qs) must come before (the caller
+    runs it, then calls again from there)."""
     p_follow = P[P_FOLLOW]
     w0 = P[P_WARMUP]
     after = np.int64(P[P_MONTHS])
@@ -259,13 +260,13 @@ def process_window(wm, start, ts, qs, static, senders, times, plans, slots, vali
         if ts <= t:  # the wish process yields; SimPy runs what is due before the subscriber event, then the event
             if not paused:
                 CLK[1] = CLK[0]
-            run_events(ts, ts, qs, S, K, ht, hp, hs, CLK, wt, wq, wp, wi, ws, Q, A, AT, pool_f, pool_i, free, nfree, CC, G,
-                       FS, DS, HC, ED, RM, PL, P)
+            run_events(ts, ts, qs, S, K, ht, hp, hs, CLK, wt, wq, wp, wi, ws, Q, A, AT, pool_f, pool_i, free, nfree, CC,
+                       G, FS, DS, HC, ED, RM, PL, P)
             return i
         if paused or (hs[0] > 0 and ht[0] <= t) or (ws[0] > 0 and wt[0] <= t):
             now0 = CLK[1] if paused else CLK[0]
-            if run_events(t, INF, 0, S, K, ht, hp, hs, CLK, wt, wq, wp, wi, ws, Q, A, AT, pool_f, pool_i, free, nfree, CC,
-                          G, FS, DS, HC, ED, RM, PL, P) or paused:
+            if run_events(t, INF, 0, S, K, ht, hp, hs, CLK, wt, wq, wp, wi, ws, Q, A, AT, pool_f, pool_i, free, nfree,
+                          CC, G, FS, DS, HC, ED, RM, PL, P) or paused:
                 # the wish process yielded timeout(t - now) and resumes at SimPy time now + pause, never after t
                 pause = t - now0
                 if now0 + pause > t:
@@ -328,7 +329,8 @@ def process_window(wm, start, ts, qs, static, senders, times, plans, slots, vali
 
 
 @njit(cache=True)
-def finish(S, K, ht, hp, hs, CLK, wt, wq, wp, wi, ws, Q, A, AT, pool_f, pool_i, free, nfree, CC, G, FS, DS, HC, ED, RM, PL, P):
+def finish(S, K, ht, hp, hs, CLK, wt, wq, wp, wi, ws, Q, A, AT, pool_f, pool_i, free, nfree, CC, G, FS, DS, HC, ED, RM,
+           PL, P):
     """`World._close`: refunds and wake-ups before the horizon; wishes still waiting are blocked (when their wait ran
     out, or else at their wish time and, in the cohort, waiting at the end); every ledger and inbox up to just
     before the horizon, and the spans at capacity still open closed at it."""
@@ -337,8 +339,8 @@ def finish(S, K, ht, hp, hs, CLK, wt, wq, wp, wi, ws, Q, A, AT, pool_f, pool_i, 
     mw = P[P_MAX_WAIT]
     after = np.int64(P[P_MONTHS])
     last = np.nextafter(H, 0.0)
-    run_events(last, INF, 0, S, K, ht, hp, hs, CLK, wt, wq, wp, wi, ws, Q, A, AT, pool_f, pool_i, free, nfree, CC, G, FS, DS, HC,
-               ED, RM, PL, P)
+    run_events(last, INF, 0, S, K, ht, hp, hs, CLK, wt, wq, wp, wi, ws, Q, A, AT, pool_f, pool_i, free, nfree, CC, G,
+               FS, DS, HC, ED, RM, PL, P)
     for s in range(S.shape[0]):
         p = np.int64(S[s, PLAN])
         while S[s, QHEAD] >= 0:

@@ -5,8 +5,9 @@ per-InMail loop without the interpreter:
 
 * `P`, the scenario's numbers (horizon, windows, probabilities, the seven send-day factors);
 * `PL[plan, :]`, each plan's credit rule;
-* `S[sender, :]`, one row per sender (256 bytes for lifetimes up to 5 months): its credit ledger (balance, the lots as a ring of grant-numbered
-  slots, the next refresh, the earliest time anything changes) and its queue of wishes waiting for a credit;
+* `S[sender, :]`, one row per sender (256 bytes for lifetimes up to 5 months): its credit ledger (balance, the lots
+  as a ring of grant-numbered slots, the next refresh, the earliest time anything changes) and its queue of wishes
+  waiting for a credit;
 * `Q[recipient, :]`, one row per recipient: occupancy, when the inbox became full, time spent full, deliveries,
   bounces, and the leave times of its conversations that will leave (in the row, or in the arena `A`: arena.py);
 * `CC[plan, row, flow]`, the book's integer counters: rows 0..months-1 the monthly flows, row `months` the cohort
