@@ -218,7 +218,7 @@ def print_size(row: dict, smallest_cost: float | None) -> None:
     jit = row.get("engine", {}).get("jit_load_seconds")
     if jit is not None:
         print(f"  engine: {row['engine'].get('engine')}; its compiled code loaded in {jit:.1f} s before the timing "
-              "(about 40 s the first time on a machine, when it compiles)")
+              "(40-100 s the first time on a machine, when it compiles)")
     if row.get("speed_ratio"):
         print(f"  engine / naive InMails per CPU second: {row['speed_ratio']:.1f}x")
     if row.get("python_ratio"):
