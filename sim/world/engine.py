@@ -119,10 +119,7 @@ class World:
                 if env.peek() <= boundary:
                     yield env.timeout(boundary - env.now)
                 self.log.flush()  # count what was delivered so far: members' value feeds the decisions
-                peak = self.dynamics.boundary(month, boundary)
-                for p, need in peak.items():
-                    if need > members.capacity[p]:
-                        members.capacity[p] = self.wishes.slots_for(p, need)
+                self.wishes.make_room(self.dynamics.boundary(month, boundary))
                 month += 1
                 boundary = month * DAYS_PER_MONTH
             elif len(self.log) > 50_000:

@@ -85,6 +85,13 @@ class WishStream:
         """Slots of plan `p` for `need` members: whole blocks, at least one."""
         return max(1, -(-need // self.block[p])) * self.block[p]
 
+    def make_room(self, peak: dict[int, int]) -> None:
+        """More slots for the plans whose members may reach `peak[p]` this month (whole blocks; never fewer)."""
+        capacity = self.world.members.capacity
+        for p, need in peak.items():
+            if need > capacity[p]:
+                capacity[p] = self.slots_for(p, need)
+
     def _block_window(self, p: int, block: int, window: int, t0: float, t1: float):
         world = self.world
         size = self.block[p]

@@ -190,17 +190,14 @@ class Run:
             self.CLK[0] = resume
 
     def _run(self) -> None:
-        G, members, H = self.G, self.members, self.horizon
+        G, H = self.G, self.horizon
         check_rate = np.ascontiguousarray(self.pop.check_rate_array, dtype=float)
         length = window_days(self.scenario.population.senders)
         t, month, boundary, index = 0.0, 0, 0.0, 0
         while t < H:  # the windows of World._wishes
             if t >= boundary:
                 self._until(boundary)
-                peak = self.dynamics.boundary(month, boundary)
-                for p, need in peak.items():
-                    if need > members.capacity[p]:
-                        members.capacity[p] = self.wishes.slots_for(p, need)
+                self.wishes.make_room(self.dynamics.boundary(month, boundary))
                 month += 1
                 boundary = month * DAYS_PER_MONTH
             t_end = window_end(t, boundary, H, length)
