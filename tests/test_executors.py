@@ -3,6 +3,7 @@
 Tasks are standard-library functions so every backend's workers can import them.
 """
 import math
+import multiprocessing
 import os
 import threading
 import time
@@ -115,3 +116,38 @@ def test_pool_forks_from_a_clean_server_when_threads_are_running():
         stop.set()
         helper.join()
     assert results == {i: math.factorial(i) for i in range(6)}
+
+
+def _mark_prepared():
+    os.environ["INMAIL_TEST_PREPARED"] = str(os.getpid())
+
+
+def _prepared_by(_task):
+    return os.environ.get("INMAIL_TEST_PREPARED"), os.getpid()
+
+
+def test_a_forked_pool_is_prepared_once_in_this_process(monkeypatch):
+    monkeypatch.delenv("INMAIL_TEST_PREPARED", raising=False)
+    # what _process_context picks when this process has no other thread (earlier tests may have left some)
+    monkeypatch.setattr(executors, "_process_context", lambda: multiprocessing.get_context("fork"))
+    with get_executor("local", jobs=2, prepare=_mark_prepared) as ex:
+        assert os.environ.get("INMAIL_TEST_PREPARED") is None  # nothing before the first task
+        results = dict(ex.map_unordered(_prepared_by, range(6)))
+        assert ex._pool._mp_context.get_start_method() == "fork"
+    assert os.environ["INMAIL_TEST_PREPARED"] == str(os.getpid())
+    assert all(by == str(os.getpid()) and worker != os.getpid() for by, worker in results.values())
+
+
+def test_workers_started_from_a_server_prepare_themselves(monkeypatch):
+    monkeypatch.delenv("INMAIL_TEST_PREPARED", raising=False)
+    stop = threading.Event()
+    helper = threading.Thread(target=stop.wait, daemon=True)  # threads about: no fork from this process
+    helper.start()
+    try:
+        with get_executor("local", jobs=2, prepare=_mark_prepared) as ex:
+            results = dict(ex.map_unordered(_prepared_by, range(6)))
+    finally:
+        stop.set()
+        helper.join()
+    assert "INMAIL_TEST_PREPARED" not in os.environ
+    assert all(by == str(worker) for by, worker in results.values())

@@ -15,7 +15,7 @@ from typing import Callable
 
 from .executors import Executor, using
 from .files import write_csv, write_json
-from .replicate import Interrupted, ReplicationTask, RunResult, run_task, scenario_name
+from .replicate import Interrupted, ReplicationTask, RunResult, engine_loader, run_task, scenario_name
 from .stats import paired_difference, welch_difference
 
 ARM_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
@@ -177,7 +177,7 @@ def compare(
     plan = [(name, r) for name in scenarios for r in range(replications)]
     tasks = [ReplicationTask(scenarios[name], seed, r, model) for name, r in plan]
     try:
-        with using(executor, jobs, scheduler, len(tasks)) as runner:
+        with using(executor, jobs, scheduler, len(tasks), prepare=engine_loader(scenarios.values(), model)) as runner:
             for done, (index, data) in enumerate(runner.map_unordered(run_task, tasks), start=1):
                 name, r = plan[index]
                 comparison.arms[name].results[r] = data

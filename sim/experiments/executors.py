@@ -8,6 +8,10 @@ on the number of jobs: each task carries its own seed, and nothing is shared bet
 - `dask`: a `dask.distributed` cluster, either an existing scheduler (`scheduler="tcp://HOST:PORT"`; its workers must
   have this package installed) or, without an address, a local cluster on the loopback interface.
 
+A local pool can be given `prepare`, a picklable callable that loads what every task will need (the compiled
+engine's code: about a second per process). With fork it runs once in this process before the workers are forked,
+so they start with it loaded and share its memory; with the other start methods each worker runs it as it starts.
+
 Only a bounded window of tasks is submitted at a time, so a long sweep neither floods the workers' queues nor holds
 every result in memory, and Ctrl-C has little to cancel. On Ctrl-C (or any error) pending work is cancelled, the
 workers are stopped and the exception is re-raised after nothing more has been yielded.
@@ -82,6 +86,11 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _start_worker(prepare: Callable[[], None]) -> None:
+    _ignore_sigint()
+    prepare()
+
+
 @contextmanager
 def _sigint_ignored():
     """Ignores Ctrl-C while child processes are started, so they ignore it too (Python keeps an inherited SIG_IGN)."""
@@ -114,17 +123,25 @@ class LocalProcessExecutor(Executor):
 
     name = "local"
 
-    def __init__(self, jobs: int):
+    def __init__(self, jobs: int, prepare: Callable[[], None] | None = None):
         if jobs < 2:
             raise ValueError(f"a process pool needs jobs >= 2 (jobs=1 runs in process), got {jobs}")
         super().__init__(jobs)
+        self.prepare = prepare
         self._pool: cf.ProcessPoolExecutor | None = None
         self._workers_started = False
 
     def _ensure_pool(self) -> cf.ProcessPoolExecutor:
         if self._pool is None:
+            context = _process_context()
+            initializer, initargs = _ignore_sigint, ()
+            if self.prepare is not None:
+                if context.get_start_method() == "fork":
+                    self.prepare()  # once, here: the forked workers inherit it
+                else:
+                    initializer, initargs = _start_worker, (self.prepare,)
             self._pool = cf.ProcessPoolExecutor(
-                max_workers=self.jobs, mp_context=_process_context(), initializer=_ignore_sigint
+                max_workers=self.jobs, mp_context=context, initializer=initializer, initargs=initargs
             )
             self._workers_started = False
         return self._pool
@@ -238,8 +255,10 @@ class DaskExecutor(Executor):
     abort = close
 
 
-def get_executor(name: str = "local", jobs: int | None = None, scheduler: str | None = None) -> Executor:
-    """The executor called `name` ("local" or "dask") with `jobs` workers (default: the cores of this machine)."""
+def get_executor(name: str = "local", jobs: int | None = None, scheduler: str | None = None,
+                 prepare: Callable[[], None] | None = None) -> Executor:
+    """The executor called `name` ("local" or "dask") with `jobs` workers (default: the cores of this machine);
+    `prepare` is for a local pool (see the module's docstring); elsewhere tasks load what they need themselves."""
     if name not in EXECUTORS:
         raise ValueError(f"unknown executor {name!r}; expected one of {', '.join(EXECUTORS)}")
     if jobs is not None and jobs < 1:
@@ -249,20 +268,21 @@ def get_executor(name: str = "local", jobs: int | None = None, scheduler: str | 
     if name == "dask":
         return DaskExecutor(jobs=jobs, scheduler=scheduler)
     jobs = jobs or default_jobs()
-    return InProcessExecutor() if jobs == 1 else LocalProcessExecutor(jobs)
+    return InProcessExecutor() if jobs == 1 else LocalProcessExecutor(jobs, prepare)
 
 
 @contextmanager
 def using(executor: str | Executor = "local", jobs: int | None = None, scheduler: str | None = None,
-          most_tasks: int | None = None):
+          most_tasks: int | None = None, prepare: Callable[[], None] | None = None):
     """An executor for the duration of a `with` block: the one given, or a new one by name that is closed at the end,
-    or stopped at once on an error or Ctrl-C. `most_tasks` caps the local pool (no more workers than tasks)."""
+    or stopped at once on an error or Ctrl-C. `most_tasks` caps the local pool (no more workers than tasks);
+    `prepare` is passed to a new local pool."""
     if isinstance(executor, Executor):
         yield executor
         return
     if executor == "local" and most_tasks is not None:
         jobs = max(1, min(jobs or default_jobs(), most_tasks))
-    runner = get_executor(executor, jobs=jobs, scheduler=scheduler)
+    runner = get_executor(executor, jobs=jobs, scheduler=scheduler, prepare=prepare)
     try:
         yield runner
     except BaseException:

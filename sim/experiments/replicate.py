@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -60,6 +61,16 @@ def run_task(task: ReplicationTask) -> dict:
     if task.metrics_only:
         return {"metrics": data["metrics"]}
     return data
+
+
+def engine_loader(scenarios, model: Callable | None = None) -> Callable[[], None] | None:
+    """What a local pool loads before the first task of these scenarios (executors.py): the InMail engine's code, so
+    that forked workers share it; nothing for a model of one's own."""
+    if model is not None:
+        return None
+    from sim.world.engine import load_engine
+
+    return partial(load_engine, tuple(scenarios))
 
 
 def scenario_yaml(scenario) -> str:
@@ -216,7 +227,8 @@ def run_replications(
     result = RunResult(scenario=scenario, seed=seed)
     target_n = replications
     try:
-        with using(executor, jobs, scheduler, max_replications if until_ci is not None else replications) as runner:
+        with using(executor, jobs, scheduler, max_replications if until_ci is not None else replications,
+                   prepare=engine_loader([scenario], model)) as runner:
             while True:
                 start = result.replications
                 tasks = [ReplicationTask(scenario, seed, r, model) for r in range(start, target_n)]

@@ -24,7 +24,7 @@ from typing import Any, Callable
 from .aggregate import summarize_metrics
 from .executors import Executor, using
 from .files import ResultsExist, atomic_write_text, csv_row, holds_results, write_csv, write_json
-from .replicate import Interrupted, ReplicationTask, run_task, scenario_name, scenario_yaml
+from .replicate import Interrupted, ReplicationTask, engine_loader, run_task, scenario_name, scenario_yaml
 
 SWEEP_FILES = ("sweep.csv", "sweep_summary.csv", "sweep.json", "scenario.yaml")
 
@@ -213,7 +213,7 @@ def run_sweep(
     handle = writer = None
     interrupted = False
     try:
-        with using(executor, jobs, scheduler, len(tasks) or 1) as runner:
+        with using(executor, jobs, scheduler, len(tasks) or 1, prepare=engine_loader(scenarios, model)) as runner:
             for index, data in runner.map_unordered(run_task, tasks):
                 p, r = todo[index]
                 if writer is None:

@@ -52,6 +52,15 @@ def simulate(scenario: Scenario, seed: int | None = None, replication: int = 0) 
     return World(scenario, root).run()
 
 
+def load_engine(scenarios) -> None:
+    """Loads the code that replications of `scenarios` will run: the compiled engine's (about a second in a new
+    process, from its cache on disk) when any of them runs on it. Worker pools call it before their first task."""
+    from .compiled import unsupported, warm_up
+
+    if any(sc.engine != "python" and not unsupported(sc) for sc in scenarios):
+        warm_up()
+
+
 class World:
     """The state of one replication: population, ledgers, inboxes, behaviour, counters and the SimPy environment."""
 
