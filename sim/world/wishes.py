@@ -132,8 +132,20 @@ class WishStream:
         if not parts:
             return Wishes(*(np.zeros(0, dtype=dtype) for dtype in _EMPTY_DTYPES))
         columns = [np.concatenate(column) for column in zip(*parts)]
-        order = np.argsort(columns[0], kind="stable")
+        order = time_order(columns[0])
         return Wishes(*(column[order] for column in columns))
+
+
+def time_order(times: np.ndarray) -> np.ndarray:
+    """The order that sorts `times`, equal times in the order they come (a stable sort's order).
+
+    numpy's quicksort is about 4 times faster than its stable sort on a window of wishes, but orders equal keys its
+    own way; uniform times are almost never equal, so the stable sort is only needed when some are."""
+    order = np.argsort(times, kind="quicksort")
+    ordered = times[order]
+    if (ordered[1:] == ordered[:-1]).any():
+        return np.argsort(times, kind="stable")
+    return order
 
 
 _EMPTY_DTYPES = (float, np.int64, np.int64, bool, float, np.int64, float, float, float, float, float, float, np.int64,
