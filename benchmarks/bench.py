@@ -9,9 +9,9 @@ Each size runs in a fresh Python process, so the peak memory reported is that si
 (or compiled, the first time on a machine) by a tiny run before the timing starts, and that time is reported on its
 own. The Python engine (the reference model, `engine: python`) runs side by side at the sizes up to `--python-max`,
 and the straightforward SimPy model (`naive_simpy.py`) at the sizes up to `--naive-max`, so the speed ratios are
-measured in the same run, on the same machine load. `--sweep-jobs` also
-times a small `run_sim.py sweep` with one and with two worker processes, alternately, a few times. This is a measuring instrument, not a test:
-nothing here asserts a time.
+measured in the same run, on the same machine load. `--sweep-jobs` also times a small `run_sim.py sweep` with one
+and with two worker processes, alternately, a few times. This is a measuring instrument, not a test: nothing here
+asserts a time.
 """
 from __future__ import annotations
 
@@ -155,17 +155,20 @@ def time_sweep(args) -> dict:
                 sys.executable, "run_sim.py", "sweep", str(scenario_file), "--grid", SWEEP_GRID, "--replications",
                 str(replications), "--jobs", str(jobs), "--out", str(Path(tmp) / label), "--quiet", *no_report,
             ]
-            load = os.getloadavg()[0]
-            cpu_before = children_cpu_seconds()
+            cpu_before, busy_before = children_cpu_seconds(), machine_busy_seconds()
             started = time.perf_counter()
             done = subprocess.run(command, capture_output=True, text=True, cwd=REPO)
             wall = time.perf_counter() - started
             if done.returncode != 0:
                 lines = (done.stderr or done.stdout).strip().splitlines() or [f"exit status {done.returncode}"]
                 return {"error": f"--jobs {jobs}: {lines[-1]}"}
-            return {"jobs": jobs, "seconds": wall, "cpu_seconds": children_cpu_seconds() - cpu_before,
-                    "load_average_before": load}
+            cpu = children_cpu_seconds() - cpu_before
+            timing = {"jobs": jobs, "seconds": wall, "cpu_seconds": cpu}
+            if busy_before is not None:  # what other processes took meanwhile, in cores on average
+                timing["other_cores"] = max(0.0, machine_busy_seconds() - busy_before - cpu) / wall
+            return timing
 
+        figures["load_average_before"] = os.getloadavg()[0]
         startup = sweep(100, 1, "startup")
         if "error" in startup:
             return {**figures, **startup}
@@ -182,13 +185,25 @@ def time_sweep(args) -> dict:
         figures[f"jobs{jobs}_seconds"] = fastest["seconds"]
         figures[f"jobs{jobs}_cpu_seconds"] = fastest["cpu_seconds"]  # all workers together
         figures[f"jobs{jobs}_median_seconds"] = statistics.median(t["seconds"] for t in runs)
-        figures[f"jobs{jobs}_load_average_before"] = max(t["load_average_before"] for t in runs)
     figures["speedup"] = figures["jobs1_seconds"] / figures["jobs2_seconds"]
     figures["median_speedup"] = figures["jobs1_median_seconds"] / figures["jobs2_median_seconds"]
+    others = [t["other_cores"] for t in figures["timings"] if "other_cores" in t]
+    if others:
+        figures["most_other_cores"] = max(others)
     fixed = figures["startup_seconds"]
-    if figures["jobs2_seconds"] > fixed:  # the runs alone, start-up left out
+    if figures["jobs2_seconds"] > fixed and figures["jobs1_seconds"] > fixed:  # the runs alone, start-up left out
         figures["runs_speedup"] = (figures["jobs1_seconds"] - fixed) / (figures["jobs2_seconds"] - fixed)
     return figures
+
+
+def machine_busy_seconds() -> float | None:
+    """CPU seconds every process on the machine has used since boot (/proc/stat; None where there is none)."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except (OSError, IndexError):
+        return None
+    user, nice, system, idle, iowait, irq, softirq, steal = (int(x) for x in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
 def children_cpu_seconds() -> float:
@@ -366,9 +381,9 @@ def main(argv: list[str] | None = None) -> int:
             runs = f", the runs alone {sweep['runs_speedup']:.2f}x" if "runs_speedup" in sweep else ""
             print(f"  start-up of a sweep (the same grid on 100 senders, --jobs 1): {sweep['startup_seconds']:.1f} s"
                   + runs)
-            busiest = max(sweep["jobs1_load_average_before"], sweep["jobs2_load_average_before"])
-            if busiest > 1:
-                print(f"  (load average up to {busiest:.1f} before a timing: the second worker may have had no core)")
+            if sweep.get("most_other_cores", 0.0) > 0.1:
+                print(f"  (other processes used up to {sweep['most_other_cores']:.2f} cores during a timing: the "
+                      "second worker may not have had a core of its own)")
     try:
         write_json(args.out, results)
     except OSError as exc:

@@ -126,28 +126,83 @@ def _prepared_by(_task):
     return os.environ.get("INMAIL_TEST_PREPARED"), os.getpid()
 
 
-def test_a_forked_pool_is_prepared_once_in_this_process(monkeypatch):
-    monkeypatch.delenv("INMAIL_TEST_PREPARED", raising=False)
-    # what _process_context picks when this process has no other thread (earlier tests may have left some)
-    monkeypatch.setattr(executors, "_process_context", lambda: multiprocessing.get_context("fork"))
-    with get_executor("local", jobs=2, prepare=_mark_prepared) as ex:
-        assert os.environ.get("INMAIL_TEST_PREPARED") is None  # nothing before the first task
-        results = dict(ex.map_unordered(_prepared_by, range(6)))
-        assert ex._pool._mp_context.get_start_method() == "fork"
-    assert os.environ["INMAIL_TEST_PREPARED"] == str(os.getpid())
-    assert all(by == str(os.getpid()) and worker != os.getpid() for by, worker in results.values())
+def _failing_prepare():
+    raise MemoryError("prepare failed")
+
+
+def _no_env_var(monkeypatch):
+    monkeypatch.setenv("INMAIL_TEST_PREPARED", "")  # recorded, so that the test leaves the environment as it was
+    monkeypatch.delenv("INMAIL_TEST_PREPARED")
+
+
+FORKED_POOL = """
+import json, os
+from sim.experiments.executors import get_executor
+
+calls = []
+
+def prepare():
+    calls.append(os.getpid())
+    os.environ["PREPARED_BY"] = str(os.getpid())
+
+def prepared_by(_task):
+    return os.environ.get("PREPARED_BY"), os.getpid()
+
+with get_executor("local", jobs=2, prepare=prepare) as ex:
+    before = list(calls)
+    first = dict(ex.map_unordered(prepared_by, range(6)))
+    second = dict(ex.map_unordered(prepared_by, range(3)))  # the pool is reused (as --until-ci does)
+    method = ex._pool._mp_context.get_start_method()
+print(json.dumps({"parent": os.getpid(), "before": before, "calls": calls, "method": method,
+                  "results": list(first.values()) + list(second.values())}))
+"""
+
+
+def test_a_forked_pool_is_prepared_once_in_the_parent():
+    import json
+    import subprocess
+    import sys
+
+    # a fresh interpreter: no thread left by other tests, so the pool forks from it as the command line's does
+    done = subprocess.run([sys.executable, "-c", FORKED_POOL], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    got = json.loads(done.stdout)
+    assert got["method"] == "fork"
+    assert got["before"] == [] and got["calls"] == [got["parent"]]  # at the first task, once, here
+    assert len(got["results"]) == 9
+    assert all(by == str(got["parent"]) and worker != got["parent"] for by, worker in got["results"])
 
 
 def test_workers_started_from_a_server_prepare_themselves(monkeypatch):
-    monkeypatch.delenv("INMAIL_TEST_PREPARED", raising=False)
+    _no_env_var(monkeypatch)
     stop = threading.Event()
     helper = threading.Thread(target=stop.wait, daemon=True)  # threads about: no fork from this process
     helper.start()
     try:
         with get_executor("local", jobs=2, prepare=_mark_prepared) as ex:
             results = dict(ex.map_unordered(_prepared_by, range(6)))
+            assert ex._pool._mp_context.get_start_method() in ("forkserver", "spawn")
     finally:
         stop.set()
         helper.join()
     assert "INMAIL_TEST_PREPARED" not in os.environ
     assert all(by == str(worker) for by, worker in results.values())
+
+
+def test_a_worker_whose_preparation_fails_still_runs_its_tasks():
+    stop = threading.Event()
+    helper = threading.Thread(target=stop.wait, daemon=True)
+    helper.start()
+    try:  # preparing is only a head start: a task that needs it meets the error itself, with its own type
+        with get_executor("local", jobs=2, prepare=_failing_prepare) as ex:
+            assert dict(ex.map_unordered(math.factorial, range(4))) == {i: math.factorial(i) for i in range(4)}
+    finally:
+        stop.set()
+        helper.join()
+
+
+def test_a_failing_preparation_in_the_parent_reaches_the_caller(monkeypatch):
+    monkeypatch.setattr(executors, "_process_context", lambda: multiprocessing.get_context("fork"))
+    with pytest.raises(MemoryError, match="prepare failed"):
+        with get_executor("local", jobs=2, prepare=_failing_prepare) as ex:
+            list(ex.map_unordered(math.factorial, range(4)))

@@ -136,3 +136,22 @@ def test_scenario_yaml_loads_back_to_the_scenario_that_ran(tmp_path):
                                         "recipients": {"response_delay_days": {"dist": "exponential", "mean": 2}}})
     run_replications(scenario, 1, 1, model=stand_in_model).write(tmp_path)
     assert load_scenario(tmp_path / "scenario.yaml") == scenario
+
+
+def test_worker_pools_load_the_engine_only_for_scenarios_that_run_on_the_compiled_engine(monkeypatch):
+    import pickle
+
+    import sim.world.compiled as compiled
+    from sim.experiments.replicate import engine_loader
+
+    assert engine_loader([SCENARIO], stand_in_model) is None  # a model of one's own loads what it needs itself
+    loads = []
+    monkeypatch.setattr(compiled, "warm_up", lambda: loads.append(1))
+    python_only = SCENARIO.model_copy(update={"engine": "python"})
+    evicting = Scenario.model_validate({"name": "evicting", "inbox": {"when_full": "evict_oldest"}})
+    for scenarios, expected in (([python_only], 0), ([python_only, evicting], 0), ([python_only, SCENARIO], 1)):
+        loads.clear()
+        loader = engine_loader(scenarios)
+        pickle.loads(pickle.dumps(loader))  # it travels to workers started by forkserver or spawn
+        loader()
+        assert len(loads) == expected, scenarios

@@ -88,7 +88,10 @@ def _ignore_sigint() -> None:
 
 def _start_worker(prepare: Callable[[], None]) -> None:
     _ignore_sigint()
-    prepare()
+    try:
+        prepare()
+    except Exception:  # only a head start: the first task meets the same error and reports it with its own type
+        pass
 
 
 @contextmanager
@@ -138,7 +141,8 @@ class LocalProcessExecutor(Executor):
             if self.prepare is not None:
                 if context.get_start_method() == "fork":
                     self.prepare()  # once, here: the forked workers inherit it
-                else:
+                    context = _process_context()  # unless it left a thread running: then fork is no longer safe
+                if context.get_start_method() != "fork":
                     initializer, initargs = _start_worker, (self.prepare,)
             self._pool = cf.ProcessPoolExecutor(
                 max_workers=self.jobs, mp_context=context, initializer=initializer, initargs=initargs
@@ -276,7 +280,7 @@ def using(executor: str | Executor = "local", jobs: int | None = None, scheduler
           most_tasks: int | None = None, prepare: Callable[[], None] | None = None):
     """An executor for the duration of a `with` block: the one given, or a new one by name that is closed at the end,
     or stopped at once on an error or Ctrl-C. `most_tasks` caps the local pool (no more workers than tasks);
-    `prepare` is passed to a new local pool."""
+    `prepare` is passed to a new local pool (an executor given ready-made was prepared, or not, by its maker)."""
     if isinstance(executor, Executor):
         yield executor
         return

@@ -213,7 +213,8 @@ def run_sweep(
     handle = writer = None
     interrupted = False
     try:
-        with using(executor, jobs, scheduler, len(tasks) or 1, prepare=engine_loader(scenarios, model)) as runner:
+        left = [scenarios[p] for p in sorted({p for p, _ in todo})]  # a resumed sweep loads only what it runs
+        with using(executor, jobs, scheduler, len(tasks) or 1, prepare=engine_loader(left, model)) as runner:
             for index, data in runner.map_unordered(run_task, tasks):
                 p, r = todo[index]
                 if writer is None:
