@@ -17,9 +17,27 @@ def test_plain_lines_when_not_a_terminal_throttled_but_always_the_last():
     for done in range(1, 6):
         progress(done, 5)
     lines = stream.getvalue().splitlines()
-    assert lines[0].startswith("run x: 1/5 runs, ") and "left" in lines[0]
+    assert lines[0].startswith("run x: 1/5 runs, ") and "left" not in lines[0]  # no pace known yet
     assert lines[-1].startswith("run x: 5/5 runs, ") and "left" not in lines[-1]
     assert len(lines) == 2
+
+
+def test_time_left_is_at_the_pace_since_the_first_run_not_counting_the_start_up(monkeypatch):
+    import sim.experiments.progress as progress_module
+
+    clock = [1000.0]
+    monkeypatch.setattr(progress_module.time, "monotonic", lambda: clock[0])
+    stream = io.StringIO()
+    progress = Progress("run x", stream=stream, line_interval=0)
+    clock[0] += 60  # start-up: the engine compiles, the first run finishes a minute in
+    progress(1, 10)
+    for done in (2, 3):
+        clock[0] += 2  # then a run every 2 s
+        progress(done, 10)
+    lines = stream.getvalue().splitlines()
+    assert lines[0] == "run x: 1/10 runs, 1m00s elapsed"
+    assert lines[1] == "run x: 2/10 runs, 1m02s elapsed, about 16s left"
+    assert lines[2] == "run x: 3/10 runs, 1m04s elapsed, about 14s left"
 
 
 def test_a_bar_on_a_terminal_follows_a_growing_total():

@@ -38,6 +38,7 @@ class Progress:
         self.label, self.mode, self.stream, self.line_interval = label, mode, stream, line_interval
         self._start = time.monotonic()
         self._last_line = -float("inf")
+        self._first: tuple[float, int] | None = None  # (when, done) at the first finished run
         self._bar = None
 
     @classmethod
@@ -49,9 +50,11 @@ class Progress:
             self._show_bar(done, total)
         elif self.mode == "lines":
             now = time.monotonic()
+            if self._first is None and done > 0:
+                self._first = (now, done)
             if done >= total or now - self._last_line >= self.line_interval:
                 self._last_line = now
-                print(self._line(done, total, now - self._start), file=self.stream, flush=True)
+                print(self._line(done, total, now), file=self.stream, flush=True)
 
     def _show_bar(self, done, total):
         if self._bar is None:
@@ -62,10 +65,13 @@ class Progress:
             self._bar.total = total
         self._bar.update(done - self._bar.n)
 
-    def _line(self, done: int, total: int, elapsed: float) -> str:
-        text = f"{self.label}: {done}/{total} runs, {_duration(elapsed)} elapsed"
-        if 0 < done < total:
-            text += f", about {_duration(elapsed / done * (total - done))} left"
+    def _line(self, done: int, total: int, now: float) -> str:
+        text = f"{self.label}: {done}/{total} runs, {_duration(now - self._start)} elapsed"
+        # The time left is estimated at the pace since the first run finished: the first run also carries the
+        # start-up (worker processes, loading or compiling the engine: seconds, or a minute on a first run).
+        if self._first is not None and self._first[1] < done < total:
+            since, first_done = self._first
+            text += f", about {_duration((now - since) / (done - first_done) * (total - done))} left"
         return text
 
     def close(self) -> None:
