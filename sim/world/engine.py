@@ -41,23 +41,33 @@ def simulate(scenario: Scenario, seed: int | None = None, replication: int = 0) 
     scenario names (`auto`: the compiled one when it supports every rule of the scenario, else this one)."""
     seed = scenario.seed if seed is None else seed
     root = replication_seed(seed, replication)
-    if scenario.engine != "python":
-        from .compiled import simulate_compiled, unsupported
+    if engine_for(scenario) == "compiled":
+        from .compiled import simulate_compiled
 
-        reasons = unsupported(scenario)
-        if not reasons:
-            return simulate_compiled(scenario, root)
-        if scenario.engine == "compiled":
-            raise ValueError(f"scenario {scenario.name!r}: the compiled engine cannot run it: " + "; ".join(reasons))
+        return simulate_compiled(scenario, root)
     return World(scenario, root).run()
+
+
+def engine_for(scenario: Scenario) -> str:
+    """The engine that runs `scenario`: "compiled" or "python" (ValueError: `engine: compiled` on rules it lacks)."""
+    if scenario.engine == "python":
+        return "python"
+    from .compiled import unsupported
+
+    reasons = unsupported(scenario)
+    if not reasons:
+        return "compiled"
+    if scenario.engine == "compiled":
+        raise ValueError(f"scenario {scenario.name!r}: the compiled engine cannot run it: " + "; ".join(reasons))
+    return "python"
 
 
 def load_engine(scenarios) -> None:
     """Loads the code that replications of `scenarios` will run: the compiled engine's (about a second in a new
     process, from its cache on disk) when any of them runs on it. Worker pools call it before their first task."""
-    from .compiled import unsupported, warm_up
+    if any(engine_for(sc) == "compiled" for sc in scenarios):
+        from .compiled import warm_up
 
-    if any(sc.engine != "python" and not unsupported(sc) for sc in scenarios):
         warm_up()
 
 
